@@ -1,0 +1,143 @@
+"""The move catalogue: every move a state can make, with its CAMEO code and Goldstein weight.
+
+States decide at the level of a move *kind* (cooperate, reassure, …) and then pick a concrete
+move of that kind; the kind carries the decision-relevant properties, the concrete move carries
+the CAMEO code that makes the event log comparable with real event datasets.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+
+from model.countries import CHN, INDEX, KOR, JPN, USA
+
+KINDS: tuple[str, ...] = (
+    "hold",
+    "cooperate",
+    "reassure",
+    "protest",
+    "align",
+    "coerce_econ",
+    "coerce_mil",
+)
+COERCIVE_KINDS = frozenset({"coerce_econ", "coerce_mil"})
+
+#: How much a kind counts as cooperation in the decision (security, economics, hedging terms).
+COOPERATIVE_WEIGHT = {"cooperate": 1.0, "reassure": 0.6}
+
+
+def _load_goldstein() -> dict[str, float]:
+    text = resources.files("model").joinpath("data/goldstein_cameo.csv").read_text()
+    return {row["cameo_code"]: float(row["goldstein"]) for row in csv.DictReader(text.splitlines())}
+
+
+GOLDSTEIN: dict[str, float] = _load_goldstein()
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One concrete move. ``channel`` names the trade flow an economic coercion cuts."""
+
+    name: str
+    kind: str
+    cameo_code: str
+    description: str
+    channel: str | None = None
+
+    @property
+    def goldstein(self) -> float:
+        return GOLDSTEIN[self.cameo_code]
+
+
+_MOVES = [
+    Move("supply_chain", "cooperate", "061", "supply-chain resilience cooperation"),
+    Move("technology", "cooperate", "06", "technology partnership (quantum, AI, biotech)"),
+    Move("intelligence_sharing", "cooperate", "064", "intelligence sharing (GSOMIA-type)"),
+    Move("joint_exercise", "cooperate", "062", "joint military exercise"),
+    Move("summit", "reassure", "043", "summit or leaders' visit"),
+    Move("statement", "reassure", "032", "statement of intent to cooperate"),
+    Move("gesture", "reassure", "018", "conciliatory gesture (e.g. bowing to the flag)"),
+    Move("deterrence_pledge", "reassure", "0312", "extended-deterrence pledge"),
+    Move("criticism", "protest", "111", "public criticism"),
+    Move("history_dispute", "protest", "112", "accusation over the colonial past"),
+    Move("court_ruling", "protest", "115", "court ruling on wartime claims"),
+    Move("shrine_visit", "protest", "112", "leader's visit to Yasukuni Shrine"),
+    Move("textbook_dispute", "protest", "111", "textbook or territorial dispute"),
+    Move("taiwan_statement", "align", "1313", "statement on a Taiwan contingency"),
+    Move("missile_defence", "align", "062", "missile-defence deployment with the US"),
+    Move("join_framework", "align", "057", "joining a US-led framework (Quad, Squad)"),
+    Move("import_ban", "coerce_econ", "163", "import ban (e.g. seafood)", "seafood"),
+    Move("tourism_discouragement", "coerce_econ", "172", "discouraging tourism", "tourism"),
+    Move("cultural_cancellation", "coerce_econ", "172", "cancelled cultural events", "culture"),
+    Move("export_controls", "coerce_econ", "163", "export controls on key inputs", "inputs"),
+    Move("boycott", "coerce_econ", "143", "consumer boycott", "consumer"),
+    Move("force_posture", "coerce_mil", "15", "force posture near the target"),
+    Move("radar_lock", "coerce_mil", "150", "fire-control radar lock"),
+]
+MOVES: dict[str, Move] = {m.name: m for m in _MOVES}
+TRADE_CHANNELS: tuple[str, ...] = ("tourism", "seafood", "culture", "inputs", "consumer")
+
+#: The move a scheduled event of a given ``events.csv`` kind is applied as, when it names none.
+DEFAULT_MOVE_FOR_KIND = {
+    "cooperate": "supply_chain",
+    "reassure": "summit",
+    "coerce": "import_ban",
+    "history": "history_dispute",
+    "alignment": "join_framework",
+}
+
+#: Moves a state's decision may draw for each kind (history flare-ups and scheduled events can use
+#: the others). China's economic tools are weighted by its doctrine instead of drawn uniformly.
+DECISION_TOOLS = {
+    "cooperate": ("supply_chain", "technology", "intelligence_sharing", "joint_exercise"),
+    "reassure": ("summit", "statement", "gesture"),
+    "protest": ("criticism", "history_dispute"),
+    "coerce_econ": ("import_ban", "tourism_discouragement", "export_controls", "boycott"),
+    "coerce_mil": ("force_posture",),
+}
+CHINA_ECON_TOOLS = ("import_ban", "tourism_discouragement", "cultural_cancellation", "export_controls")
+CHINA_MIL_TOOLS = ("force_posture",)
+
+
+def tools_for(source: int, target: int, kind: str) -> tuple[str, ...]:
+    """The concrete moves ``source`` may choose toward ``target`` for ``kind`` (empty: not allowed).
+
+    Why these limits: alignment moves only make sense from the two allies toward the US (joining
+    frameworks, missile defence) or China (Taiwan statements); the history dispute is a matter
+    between Japan and Korea; only the US gives extended-deterrence pledges; and the allies do not
+    use military coercion against their patron.
+    """
+    allies = (JPN, KOR)
+    if kind == "hold":
+        return ("hold",)
+    if kind == "align":
+        if source in allies and target == USA:
+            return ("missile_defence", "join_framework")
+        if source in allies and target == CHN:
+            return ("taiwan_statement",)
+        return ()
+    if kind == "reassure":
+        base = DECISION_TOOLS["reassure"]
+        return base + ("deterrence_pledge",) if source == USA and target in allies else base
+    if kind == "protest":
+        if {source, target} == set(allies):
+            return DECISION_TOOLS["protest"]
+        return ("criticism",)
+    if kind == "coerce_mil" and {source, target} & {USA} and {source, target} & set(allies):
+        return ()
+    if source == CHN and kind == "coerce_econ":
+        return CHINA_ECON_TOOLS
+    return DECISION_TOOLS[kind]
+
+
+def kind_goldstein(source: int, target: int, kind: str) -> float:
+    """Mean Goldstein weight of the moves available for a kind: what the decision expects of it."""
+    tools = tools_for(source, target, kind)
+    if kind == "hold" or not tools:
+        return 0.0
+    return sum(MOVES[t].goldstein for t in tools) / len(tools)
+
+
+__all__ = ["INDEX", "KINDS", "MOVES", "Move", "GOLDSTEIN", "tools_for", "kind_goldstein"]

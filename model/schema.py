@@ -1,0 +1,390 @@
+"""The scenario schema: every parameter, its type, its range and what it means.
+
+Values live in scenario files (``scenarios/*.toml``), each with its source; this module only says
+what a valid value is. ``extra="forbid"`` and ``strict=True`` everywhere, so that a misspelt key or
+a quoted number is refused instead of silently ignored or coerced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from model.catalogue import CHINA_ECON_TOOLS, KINDS, MOVES
+from model.countries import CODES, Country
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+
+
+def _date_to_text(v: object) -> object:
+    """TOML parses bare dates into ``datetime.date``; the schema keeps them as text."""
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+Month = Annotated[str, BeforeValidator(_date_to_text), Field(pattern=MONTH_PATTERN)]
+Date = Annotated[str, BeforeValidator(_date_to_text), Field(pattern=DATE_PATTERN)]
+
+
+def unit(meaning: str) -> object:
+    return Field(ge=0.0, le=1.0, description=meaning)
+
+
+def signed(meaning: str) -> object:
+    return Field(ge=-1.0, le=1.0, description=meaning)
+
+
+def weight(meaning: str, hi: float = 20.0) -> object:
+    return Field(ge=0.0, le=hi, description=meaning)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=False)
+
+
+def _exact_keys(mapping: dict, expected: tuple[str, ...], what: str) -> None:
+    missing = [k for k in expected if k not in mapping]
+    if missing:
+        raise ValueError(f"{what} needs a value for each of {', '.join(expected)}; missing {', '.join(missing)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# States
+# ---------------------------------------------------------------------------------------------
+class Leader(Strict):
+    name: str = Field(description="leader's name, for the event log and `thaw show`")
+    ideology: float = signed("ideology, -1 progressive … +1 conservative")
+    hawkishness: float = unit("hawkishness toward China, 0 dovish … 1 hawkish")
+    history_stance: float = unit(
+        "stance on the colonial past: Japan's revisionism, Korea's emphasis on grievances"
+    )
+
+
+Pct = Annotated[float, Field(ge=0.0, le=100.0)]
+UnitF = Annotated[float, Field(ge=0.0, le=1.0)]
+SignedF = Annotated[float, Field(ge=-1.0, le=1.0)]
+Exposure = Annotated[float, Field(ge=0.0, le=100.0)]
+
+
+class StateParams(Strict):
+    """What every state holds; keyed maps hold one value per other state."""
+
+    leader: Leader
+    opinion: dict[Country, Pct] = Field(
+        description="public favourability of each other state (%, comparable with polls)"
+    )
+    threat: dict[Country, UnitF] = Field(description="initial threat perception of each other state")
+    affinity: dict[Country, SignedF] = Field(
+        description="initial government-to-government affinity toward each other state"
+    )
+    exposure: dict[Country, Exposure] = Field(
+        description="bilateral goods trade with each other state, % of own GDP"
+    )
+    political_capital: float = unit("initial political capital: room for unpopular moves")
+
+    def check_partners(self, code: str) -> None:
+        expected = tuple(c for c in CODES if c != code)
+        for field in ("opinion", "threat", "affinity", "exposure"):
+            got = getattr(self, field)
+            if code in got:
+                raise ValueError(f"{field} cannot name the state itself ({code})")
+            _exact_keys(got, expected, field)
+
+
+class USAParams(StateParams):
+    commitment: float = unit("US commitment to its allies: the level credibility returns to")
+    credibility: float = unit("initial credibility of US security commitments, as the allies see it")
+
+
+RedLine = Literal["taiwan_statement", "missile_defence", "join_framework"]
+ChinaTool = Literal["import_ban", "tourism_discouragement", "cultural_cancellation", "export_controls"]
+
+
+class Doctrine(Strict):
+    red_lines: dict[RedLine, Annotated[float, Field(ge=0.0, le=5.0)]] = Field(
+        description="provocation added when another state makes this move (0 = not a red line)"
+    )
+    tools: dict[ChinaTool, UnitF] = Field(
+        description="relative weight of each economic coercion tool when China coerces"
+    )
+    threshold: float = weight("provocation above which coercion gains utility", 10.0)
+    sensitivity: float = weight("utility of coercion per unit of provocation above threshold × leverage")
+    leverage_scale: float = Field(
+        gt=0.0, le=100.0, description="exposure to China (% of target GDP) that counts as leverage 1"
+    )
+    restraint: float = weight("utility lost per unit of US credibility when coercing a US ally")
+    own_cost: float = weight("utility lost per unit of China's own exposure to the target (% GDP)")
+    provocation_decay: float = unit("share of provocation China still holds after a month")
+    intensity: float = unit("intensity of coercion at leverage 1 and provocation at threshold")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Doctrine:
+        _exact_keys(self.red_lines, RedLine.__args__, "red_lines")
+        _exact_keys(self.tools, CHINA_ECON_TOOLS, "tools")
+        if sum(self.tools.values()) <= 0:
+            raise ValueError("tools: at least one tool needs a positive weight")
+        return self
+
+
+class CHNParams(StateParams):
+    doctrine: Doctrine
+
+
+class States(Strict):
+    JPN: StateParams
+    KOR: StateParams
+    CHN: CHNParams
+    USA: USAParams
+
+    @model_validator(mode="after")
+    def _partners(self) -> States:
+        for code in CODES:
+            getattr(self, code).check_partners(code)
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision and dynamics
+# ---------------------------------------------------------------------------------------------
+DecisionKind = Literal["cooperate", "reassure", "protest", "align", "coerce_econ", "coerce_mil"]
+
+
+class Decision(Strict):
+    rationality: float = weight("logit rationality: 0 picks at random, large picks the best", 100.0)
+    w_affinity: float = weight("weight of affinity toward the target on the Goldstein sign of a move")
+    w_reciprocity: float = weight("weight of the memory of moves received (tit for tat)")
+    w_opinion: float = weight("weight of the public's favourability of the target")
+    w_security: float = weight("weight of a threat shared with the target on cooperation")
+    w_economics: float = weight("weight of trade at stake (per 10% of GDP) on cooperation and coercion")
+    w_capital: float = weight("weight of political capital scarcity on costly moves")
+    w_history: float = weight("weight of the leader's history stance on protest toward the other ally")
+    w_hawkishness: float = weight("weight of the leader's hawkishness on moves toward China")
+    w_alliance: float = weight("weight of the alliance (US credibility or commitment) on cooperation")
+    w_hedging: float = weight("weight of hedging pressure when US credibility is low")
+    w_solidarity: float = weight("weight of solidarity with a coerced fellow ally (spillover)")
+    w_agreement: float = weight("weight of agreements in force on Japan–Korea cooperation")
+    base: dict[DecisionKind, Annotated[float, Field(ge=-20.0, le=20.0)]] = Field(
+        description="intercept of each move kind's utility, relative to holding"
+    )
+    capital_cost: dict[DecisionKind, UnitF] = Field(
+        description="political capital a move of this kind spends at full unpopularity"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> Decision:
+        kinds = tuple(k for k in KINDS if k != "hold")
+        _exact_keys(self.base, kinds, "base")
+        _exact_keys(self.capital_cost, kinds, "capital_cost")
+        return self
+
+
+class AffinityDyn(Strict):
+    response: float = unit("affinity change per move received, per unit of Goldstein weight / 10")
+    decay: float = unit("monthly pull of affinity toward the baseline set by public opinion")
+
+
+class OpinionDyn(Strict):
+    response: float = weight("favourability points per visible move, per unit of Goldstein / 10", 50.0)
+    relaxation: float = unit("monthly pull of favourability back toward its initial level")
+    history_shock: float = weight("favourability points lost by each public in a history flare-up", 50.0)
+    visibility: dict[DecisionKind, UnitF] = Field(
+        description="how visible a move of this kind is to the target's public (0 unseen … 1 front page)"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> OpinionDyn:
+        _exact_keys(self.visibility, tuple(k for k in KINDS if k != "hold"), "visibility")
+        return self
+
+
+class ThreatDyn(Strict):
+    military: float = unit("threat added by a military coercion received, per unit intensity")
+    economic: float = unit("threat added by an economic coercion received, per unit intensity")
+    reassurance: float = unit("threat removed by a cooperative move received, per unit intensity")
+    relaxation: float = unit("monthly pull of threat perception back toward its initial level")
+
+
+class MemoryDyn(Strict):
+    retention: float = unit("share of the memory of moves received kept after a month")
+
+
+class CapitalDyn(Strict):
+    recovery: float = unit("monthly recovery of political capital toward full")
+
+
+class Channel(Strict):
+    share: float = unit("share of the bilateral exposure that flows through this channel")
+    bite: float = unit("share of the channel's flow a full-intensity coercion cuts")
+
+
+Channels = Literal["tourism", "seafood", "culture", "inputs", "consumer"]
+
+
+class TradeDyn(Strict):
+    recovery_months: float = Field(gt=0.0, le=240.0, description="e-folding recovery time of a cut flow, months")
+    coercer_cost_ratio: float = unit("coercer's loss as a share of the target's loss, in USD")
+    channels: dict[Channels, Channel] = Field(description="trade channels that coercion cuts")
+
+    @model_validator(mode="after")
+    def _complete(self) -> TradeDyn:
+        _exact_keys(self.channels, Channels.__args__, "channels")
+        return self
+
+
+class SpilloverDyn(Strict):
+    threat: float = unit("threat of the coercer added for the other ally, per unit intensity")
+    solidarity: float = unit("solidarity with the victim added for the other ally, per unit intensity")
+    solidarity_retention: float = unit("share of solidarity kept after a month")
+
+
+class CredibilityDyn(Strict):
+    response: float = unit("credibility gained per US cooperative or reassuring move toward an ally")
+    drift: float = unit("monthly pull of credibility toward US commitment")
+
+
+class HedgingDyn(Strict):
+    threshold: float = unit("US credibility below which the allies hedge")
+    mix: float = unit("share of hedging directed at the other ally (the rest: accommodating China)")
+
+
+class AgreementsDyn(Strict):
+    window: int = Field(ge=1, le=24, description="months within which both sides' cooperation forms an agreement")
+    base_hazard: float = unit("monthly lapse hazard of an agreement between like-minded signers")
+    durability: float = weight("fall of the log-hazard per unit of the signers' ideological distance", 10.0)
+    opinion_sensitivity: float = weight("rise of the log-hazard per unit of soured public opinion", 10.0)
+
+
+class HistoryDyn(Strict):
+    base_rate: float = unit("monthly probability of a history flare-up with neutral leaders")
+    stance_scale: float = weight("rate multiplier per unit of the leaders' mean history stance", 10.0)
+
+
+class RuptureDyn(Strict):
+    threshold: float = signed("Japan–Korea affinity below which relations count as ruptured")
+    months: int = Field(ge=1, le=24, description="consecutive months below the threshold that make a rupture")
+
+
+class Dynamics(Strict):
+    affinity: AffinityDyn
+    opinion: OpinionDyn
+    threat: ThreatDyn
+    memory: MemoryDyn
+    capital: CapitalDyn
+    trade: TradeDyn
+    spillover: SpilloverDyn
+    us_credibility: CredibilityDyn
+    hedging: HedgingDyn
+    agreements: AgreementsDyn
+    history: HistoryDyn
+    rupture: RuptureDyn
+
+
+class Mechanisms(Strict):
+    affinity: bool = Field(description="affinity moves with moves received and decays to a baseline")
+    opinion: bool = Field(description="public opinion moves with visible moves and history events")
+    trade: bool = Field(description="economic coercion cuts trade flows, at a cost to both sides")
+    coercion: bool = Field(description="states may coerce (economically or militarily) at all")
+    spillover: bool = Field(description="coercion of one ally raises the other's threat and solidarity")
+    us_credibility: bool = Field(description="US credibility moves with US moves and shocks")
+    hedging: bool = Field(description="the allies hedge when US credibility is low")
+    agreements: bool = Field(description="Japan–Korea agreements form and lapse")
+    history_flareups: bool = Field(description="random history flare-ups occur")
+    leader_turnover: bool = Field(description="scheduled elections replace leaders")
+    scheduled_events: bool = Field(description="the scenario's dated events are applied")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dated events and elections
+# ---------------------------------------------------------------------------------------------
+EventKind = Literal[
+    "cooperate", "reassure", "coerce", "history", "alignment", "leader_change", "domestic_crisis", "shock"
+]
+EVENT_MOVE_KINDS = {
+    "cooperate": {"cooperate"},
+    "reassure": {"reassure"},
+    "coerce": {"coerce_econ", "coerce_mil"},
+    "history": {"protest"},
+    "alignment": {"align"},
+}
+
+
+class Event(Strict):
+    """A dated event, kinds as in ``events.csv``, plus ``shock`` for a jump in a state variable."""
+
+    date: Date
+    source: Country
+    target: Country | None = None
+    kind: EventKind
+    move: str | None = None
+    intensity: float = Field(default=1.0, ge=0.0, le=1.0)
+    description: str = ""
+    ref: str = Field(min_length=1, description="where the event comes from")
+    leader: Leader | None = None
+    variable: Literal["us_credibility", "political_capital"] | None = None
+    delta: float | None = Field(default=None, ge=-1.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Event:
+        if self.kind == "leader_change":
+            if self.leader is None:
+                raise ValueError("a leader_change event needs a `leader` table")
+        elif self.kind == "shock":
+            if self.variable is None or self.delta is None:
+                raise ValueError("a shock event needs `variable` and `delta`")
+        elif self.kind == "domestic_crisis":
+            pass
+        else:
+            if self.target is None or self.target == self.source:
+                raise ValueError(f"a {self.kind} event needs a `target` other than its source")
+            if self.move is not None:
+                if self.move not in MOVES:
+                    raise ValueError(f"move {self.move!r} is not in the catalogue: {', '.join(MOVES)}")
+                if MOVES[self.move].kind not in EVENT_MOVE_KINDS[self.kind]:
+                    raise ValueError(f"move {self.move!r} is a {MOVES[self.move].kind} move, not a {self.kind} one")
+        return self
+
+
+class Candidate(Leader):
+    probability: float = Field(gt=0.0, le=1.0, description="chance this candidate takes office")
+
+
+class Election(Strict):
+    state: Country
+    date: Date
+    candidates: list[Candidate] = Field(min_length=1)
+    ref: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> Election:
+        total = sum(c.probability for c in self.candidates)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"candidate probabilities must sum to 1, not {total:g}")
+        return self
+
+
+class Scenario(Strict):
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    description: str = Field(min_length=1)
+    article_passage: str = Field(min_length=1, description="the article passage the scenario explores")
+    extends: str | None = None
+    start: Month
+    months: int = Field(ge=1, le=1200)
+    mechanisms: Mechanisms
+    decision: Decision
+    dynamics: Dynamics
+    states: States
+    events: list[Event] = []
+    elections: list[Election] = []
+
+    @model_validator(mode="after")
+    def _dates_in_range(self) -> Scenario:
+        for i, e in enumerate(self.events):
+            if e.date[:7] < self.start:
+                raise ValueError(f"events[{i}] on {e.date} is before the scenario start {self.start}")
+        return self
+
+
+#: The tables whose numeric leaves must each carry a source.
+SOURCED_SECTIONS = ("decision", "dynamics", "states")
