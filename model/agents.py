@@ -136,8 +136,8 @@ class StateAgent(mesa.Agent):
             if t == ally:
                 coop += w.agreement * m.agreements_in_force + w.hedging * m.hedge * m.p_hedge_mix
                 history = w.history * self.leader.history_stance
-            elif t == USA:
-                coop += w.alliance * m.credibility
+            elif t == USA:  # centred: a credible patron attracts, a doubtful one repels
+                coop += w.alliance * (2.0 * m.credibility - 1.0)
             else:  # China
                 hawk = w.hawkishness * self.leader.hawkishness
                 accommodate = w.hedging * m.hedge * (1.0 - m.p_hedge_mix)
@@ -145,7 +145,7 @@ class StateAgent(mesa.Agent):
             if t == CHN:
                 hawk = w.hawkishness * self.leader.hawkishness
             else:
-                coop += w.alliance * m.p_commitment
+                coop += w.alliance * (2.0 * m.p_commitment - 1.0)
         scarcity = w.capital / (m.capital[s] if m.capital[s] > 0.05 else 0.05)
         unpop_coop = scarcity * (50.0 - O_st) / 50.0 if O_st < 50.0 else 0.0  # cooperating with the disliked
         unpop_conflict = scarcity * (O_st - 50.0) / 50.0 if O_st > 50.0 else 0.0  # attacking the liked

@@ -98,8 +98,10 @@ def measure(model: ThawModel) -> None:
     model.jk_cooperation = sum(model.jk_goldstein_months[-12:])
     model.kor_fav_jpn = O[KOR][JPN]
     model.jpn_fav_kor = O[JPN][KOR]
-    trio = (JPN, KOR, USA)
-    model.trilateral_cohesion = sum(A[a][b] for a in trio for b in trio if a != b) / 6.0
+    # The two alliance ties count only as far as the allies believe the US will honour them.
+    cred = model.credibility
+    us_ties = 0.5 * (A[JPN][USA] + A[USA][JPN] + A[KOR][USA] + A[USA][KOR]) * cred
+    model.trilateral_cohesion = (us_ties + model.jk_affinity) / 3.0
     model.us_credibility = model.credibility
     model.kor_threat_chn = T[KOR][CHN]
     model.jpn_threat_chn = T[JPN][CHN]

@@ -1,0 +1,1 @@
+"""Running Thaw models: the ``thaw`` command line (and, later, batches, results and plots)."""

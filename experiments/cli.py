@@ -1,0 +1,210 @@
+"""The ``thaw`` command line: list, show, validate and run scenarios.
+
+Every expected failure (a bad scenario, an unknown key, a value out of range, a missing file, an
+unwritable output folder) ends with exit status 2 and one paragraph saying what was wrong, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from model import ScenarioError, ThawModel, list_scenarios, load_scenario
+from model.catalogue import MOVES
+from model.scenario import resolved_parameters
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An input problem to report in one paragraph with exit status 2."""
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value as TOML reads it (0.4, true, "x"); bare words stay text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_sets(items: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--set {item!r}: expected KEY=VALUE, e.g. --set states.USA.commitment=0.4")
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    scenarios = list_scenarios()
+    if not scenarios:
+        raise CliError("no scenario files found (looked in $THAW_SCENARIO_PATH, ./scenarios and the project's scenarios/)")
+    width = max(map(len, scenarios))
+    for name, path in scenarios.items():
+        try:
+            desc = load_scenario(path).params.description
+        except ScenarioError as exc:
+            desc = f"INVALID: {exc}"
+        print(f"{name:<{width}}  {textwrap.shorten(desc, 100)}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.scenario, parse_sets(args.set))
+    p = sc.params
+    print(f"{p.name}: {p.description}")
+    print(f"  article: {textwrap.shorten(p.article_passage, 110)}")
+    print(f"  files: {' <- '.join(str(f) for f in sc.files)}")
+    print(f"  start {p.start}, {p.months} months; hash {sc.hash}")
+    off = [k for k, v in p.mechanisms.model_dump().items() if not v]
+    print(f"  mechanisms off: {', '.join(off) or 'none'}")
+    print()
+    rows = resolved_parameters(sc)
+    width = max(len(k) for k, _, _ in rows)
+    for key, value, source in rows:
+        print(f"{key:<{width}}  {value!s:>8}  {source}")
+    for code in ("JPN", "KOR", "CHN", "USA"):
+        print(f"{'states.' + code + '.leader.name':<{width}}  {getattr(p.states, code).leader.name}")
+    if p.events:
+        print(f"\n{len(p.events)} scheduled events:")
+        for e in p.events:
+            arrow = f"{e.source}->{e.target}" if e.target else e.source
+            print(f"  {e.date:<10} {arrow:<8} {e.kind:<15} {e.move or '':<22} {e.description}  [{e.ref}]")
+    if p.elections:
+        print(f"\n{len(p.elections)} elections:")
+        for el in p.elections:
+            names = ", ".join(f"{c.name} ({c.probability:.0%})" for c in el.candidates)
+            print(f"  {el.date:<10} {el.state}  {names}  [{el.ref}]")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failures = 0
+    for f in args.files:
+        try:
+            sc = load_scenario(Path(f))
+            print(f"ok       {f}  ({sc.name}, {len(resolved_parameters(sc))} sourced values)")
+        except ScenarioError as exc:
+            failures += 1
+            print(f"INVALID  {exc}", file=sys.stderr)
+    return EXIT_USAGE if failures else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = parse_sets(args.set)
+    if args.months is not None and args.months < 1:
+        raise CliError(f"--months {args.months}: expected a whole number of months, at least 1")
+    model = ThawModel(args.scenario, rng=args.seed, months=args.months, **overrides).run()
+    summary = model.summary()
+    print(format_summary(model, summary, args.seed))
+    if args.out:
+        write_outputs(model, summary, Path(args.out), args.format, args.seed, overrides)
+    return 0
+
+
+def format_summary(model: ThawModel, s: dict[str, Any], seed: int | None) -> str:
+    out = model.outcomes()
+    last = out.iloc[-1]
+    first_date, last_date = out["date"].iloc[0], out["date"].iloc[-1]
+    rupt = "—" if s["months_to_rupture"] is None else f"{s['months_to_rupture']} (in {out['date'].iloc[s['months_to_rupture'] - 1]})"
+    ev = model.events()
+    kinds = ev["move"].map(lambda m: MOVES[m].kind).value_counts()
+    lines = [
+        f"Thaw — {s['scenario']} (seed {seed}, {s['months']} months, {first_date} … {last_date})",
+        f"  thaw survived            {'yes' if s['thaw_survived'] else 'no'}",
+        f"  months to rupture        {rupt}",
+        f"  coercion episodes        {s['coercion_episodes']} (backfired: {s['coercion_backfired']})",
+        f"  agreements formed        {s['agreements_formed']} (in force at the end: {int(last['agreements'])})",
+        f"Final month ({last_date}):",
+        f"  Japan–Korea affinity     {last['jk_affinity']:+.2f}   (-1 hostile … +1 close)",
+        f"  cooperation index        {last['jk_cooperation']:+.1f}   (12-month Goldstein sum, JPN<->KOR)",
+        f"  Koreans favourable to JP  {last['kor_fav_jpn']:.1f} %",
+        f"  Japanese favourable to KR {last['jpn_fav_kor']:.1f} %",
+        f"  trilateral cohesion      {last['trilateral_cohesion']:+.2f}",
+        f"  US credibility           {last['us_credibility']:.2f}",
+        f"  threat of China (JP, KR) {last['jpn_threat_chn']:.2f}, {last['kor_threat_chn']:.2f}",
+        f"  trade lost (JP, KR, CN)  {last['trade_loss_jpn']:.2f}, {last['trade_loss_kor']:.2f}, "
+        f"{last['trade_loss_chn']:.2f} % of GDP (annualised)",
+        f"Moves: {len(ev)} — " + ", ".join(f"{k} {n}" for k, n in kinds.items()),
+        f"Chinese coercive moves: {int(out['china_coercion'].sum())}",
+    ]
+    if model.leader_log:
+        lines.append("Leaders: " + "; ".join(f"{d} {c} {n} ({how})" for _, d, c, n, how in model.leader_log))
+    return "\n".join(lines)
+
+
+def write_outputs(model: ThawModel, summary: dict[str, Any], out: Path, fmt: str, seed: int | None,
+                  overrides: dict[str, Any]) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        outcomes, events = model.outcomes(), model.events()
+        if fmt == "csv":
+            outcomes.to_csv(out / "outcomes.csv", index=False)
+            events.to_csv(out / "events.csv", index=False)
+        else:
+            outcomes.to_parquet(out / "outcomes.parquet", index=False)
+            events.to_parquet(out / "events.parquet", index=False)
+        meta = {**summary, "seed": seed, "scenario_hash": model.config.hash, "overrides": overrides,
+                "files": [str(f) for f in model.config.files]}
+        (out / "summary.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise CliError(f"--out {out}: cannot write results there ({exc.strerror}); expected a writable folder") from None
+    print(f"Wrote outcomes, events ({fmt}) and summary.json to {out}")
+
+
+# ---------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="thaw", description="Thaw: Japan–Korea relations under Chinese coercion, agent-based.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the scenarios, one line each")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="print a scenario's resolved parameters with their sources")
+    p.add_argument("scenario", help="scenario name or TOML file")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("validate", help="check scenario files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="run one scenario once and print a summary")
+    p.add_argument("scenario", help="scenario name or TOML file")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
+    p.add_argument("--months", type=int, default=None, help="horizon in months (default: the scenario's)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter by dotted path, e.g. states.USA.commitment=0.4 (repeatable)")
+    p.add_argument("--out", default=None, metavar="DIR", help="write outcomes, events and summary.json here")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="format of --out tables")
+    p.set_defaults(func=cmd_run)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, CliError) as exc:
+        print(f"thaw {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"thaw {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
