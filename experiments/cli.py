@@ -117,7 +117,8 @@ def format_summary(model: ThawModel, s: dict[str, Any], seed: int | None) -> str
     out = model.outcomes()
     last = out.iloc[-1]
     first_date, last_date = out["date"].iloc[0], out["date"].iloc[-1]
-    rupt = "—" if s["months_to_rupture"] is None else f"{s['months_to_rupture']} (in {out['date'].iloc[s['months_to_rupture'] - 1]})"
+    mtr = s["months_to_rupture"]
+    rupt = "—" if mtr is None else f"{mtr} (in {out['date'].iloc[mtr - 1]})"
     ev = model.events()
     kinds = ev["move"].map(lambda m: MOVES[m].kind).value_counts()
     lines = [
@@ -200,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, CliError) as exc:
         print(f"thaw {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"thaw {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -105,11 +105,14 @@ class StateAgent(mesa.Agent):
             r = rnd() * (hold + sum(weights)) - hold
             if r < 0.0:
                 continue
-            for opt, w in zip(self.options[t], weights):
+            opts = self.options[t]
+            chosen = opts[-1]  # guards against rounding leaving r just above the last weight
+            for opt, w in zip(opts, weights, strict=True):
                 if r < w:
+                    chosen = opt
                     break
                 r -= w
-            m.act(self.idx, t, opt.kind, opt.tools)
+            m.act(self.idx, t, chosen.kind, chosen.tools)
 
     def utilities(self, t: int) -> list[float]:
         """Expected utility of each allowed kind toward ``t`` (holding scores 0).

@@ -11,7 +11,7 @@ import csv
 from dataclasses import dataclass
 from importlib import resources
 
-from model.countries import CHN, INDEX, KOR, JPN, USA
+from model.countries import CHN, INDEX, JPN, KOR, USA
 
 KINDS: tuple[str, ...] = (
     "hold",

@@ -257,7 +257,7 @@ def _set_path(raw: dict[str, Any], key: str, value: Any, file: Path) -> None:
     if not isinstance(node, dict) or parts[-1] not in node or isinstance(node[parts[-1]], dict | list):
         where = ".".join(parts[:-1]) or "the top level"
         keys = ", ".join(k for k, v in node.items() if not isinstance(v, dict | list)) if isinstance(node, dict) else ""
-        raise ScenarioError(f"{file} (override)", key, f"no such single parameter; values under {where}: {keys}")
+        raise ScenarioError(f"{file} (override)", key, f"no such parameter; values under {where}: {keys}")
     node[parts[-1]] = value
 
 
