@@ -97,11 +97,13 @@ class StateAgent(mesa.Agent):
         exp = math.exp
         for t in self.targets:
             utils = self.utilities(t)
-            top = max(utils)
-            if top < 0.0:
-                top = 0.0
-            weights = [exp(lam * (u - top)) for u in utils]
-            hold = exp(-lam * top)
+            try:
+                weights = [exp(lam * u) for u in utils]
+                hold = 1.0  # exp(lam * 0): holding scores zero
+            except OverflowError:  # only at extreme rationality: shift by the best utility
+                top = max(0.0, *utils)
+                weights = [exp(lam * (u - top)) for u in utils]
+                hold = exp(-lam * top)
             r = rnd() * (hold + sum(weights)) - hold
             if r < 0.0:
                 continue
@@ -154,20 +156,19 @@ class StateAgent(mesa.Agent):
         unpop_conflict = scarcity * (O_st - 50.0) / 50.0 if O_st > 50.0 else 0.0  # attacking the liked
         doctrine = m.doctrine_utility(t) if s == CHN else 0.0
         out = []
-        for o in self.options[t]:
-            u = o.base + o.g * rel + o.cw * coop
-            role = o.role
+        for _kind, _tools, g, cw, base, cost, role, is_econ in self.options[t]:
+            u = base + g * rel + cw * coop
             if role == COOPERATIVE:
-                u += accommodate - hawk - 0.5 * history - o.cost * unpop_coop
+                u += accommodate - hawk - 0.5 * history - cost * unpop_coop
             elif role == PROTEST:
-                u += w.security * Ts[t] + hawk + history - accommodate - o.cost * unpop_conflict
+                u += w.security * Ts[t] + hawk + history - accommodate - cost * unpop_conflict
             elif role == ALIGN_US:
-                u += w.security * Ts[CHN] - o.cost * unpop_coop
+                u += w.security * Ts[CHN] - cost * unpop_coop
             elif role == ALIGN_CHINA:
-                u += hawk - accommodate - o.cost * scarcity * 0.2
+                u += hawk - accommodate - cost * scarcity * 0.2
             else:  # coercion
-                u += 0.5 * hawk - accommodate + doctrine - o.cost * unpop_conflict
-                if o.econ:
+                u += 0.5 * hawk - accommodate + doctrine - cost * unpop_conflict
+                if is_econ:
                     u -= econ
             out.append(u)
         return out

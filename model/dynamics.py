@@ -107,18 +107,18 @@ def measure(model: ThawModel) -> None:
     model.jpn_threat_chn = T[JPN][CHN]
     model.china_coercion = model.month_china_count
     model.china_coercion_intensity = model.month_china_intensity
-    losses = trade_losses(model)
-    model.trade_loss_jpn, model.trade_loss_kor, model.trade_loss_chn = losses[JPN], losses[KOR], losses[CHN]
-    model.trade_loss_usa = losses[USA]
+    losses = trade_losses(model) if model.cuts else (0.0, 0.0, 0.0, 0.0)
+    model.trade_loss_jpn, model.trade_loss_kor, model.trade_loss_chn, model.trade_loss_usa = losses
     rp = model.config.params.dynamics.rupture
     model.below_threshold = model.below_threshold + 1 if model.jk_affinity < rp.threshold else 0
     if model.month > 0 and model.below_threshold >= rp.months and model.rupture_month is None:
         model.rupture_month = model.month
     model.rupture = model.below_threshold >= rp.months
-    _judge_episodes(model)
+    if model.episodes and model.episodes[-1]["backfired"] is None or not _more(model):
+        _judge_episodes(model)
 
 
-def trade_losses(model: ThawModel) -> list[float]:
+def trade_losses(model: ThawModel) -> tuple[float, ...]:
     """Trade lost by each state this month, as an annualised % of its own GDP.
 
     The target loses the cut share of the channel's flow; the coercer loses ``coercer_cost_ratio``
@@ -132,7 +132,7 @@ def trade_losses(model: ThawModel) -> list[float]:
         share = shares[ch] * cut
         loss[t] += E[t][c] * share
         loss[c] += E[c][t] * share * ratio
-    return loss
+    return tuple(loss)
 
 
 def _judge_episodes(model: ThawModel) -> None:

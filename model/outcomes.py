@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -44,12 +45,13 @@ class OutcomeCollector(mesa.DataCollector):
 
     def __init__(self) -> None:
         super().__init__(model_reporters={c: _ATTRIBUTE.get(c, c) for c in OUTCOME_COLUMNS})
-        self._pairs = [(self.model_vars[c], _ATTRIBUTE.get(c, c)) for c in OUTCOME_COLUMNS]
+        self._columns = [self.model_vars[c] for c in OUTCOME_COLUMNS]
+        self._read = attrgetter(*(_ATTRIBUTE.get(c, c) for c in OUTCOME_COLUMNS))
 
     def collect(self, model: ThawModel) -> None:
         self._collection_steps.append(model.time)
-        for values, attr in self._pairs:
-            values.append(getattr(model, attr))
+        for values, value in zip(self._columns, self._read(model), strict=True):
+            values.append(value)
 
 
 def summarise(model: ThawModel) -> dict[str, Any]:

@@ -96,7 +96,8 @@ class ThawModel(mesa.Model):
             raise ValueError(f"months must be at least 1, not {self.horizon}")
         self.start = p.start
         self.month = 0
-        self.date = month_label(self.start, 1)
+        self.labels = [month_label(self.start, k) for k in range(1, self.horizon + 2)]
+        self.date = self.labels[0]
         self._init_state(p)
         self.states = {code: StateAgent(self, code, getattr(p.states, code).leader) for code in CODES}
         self.schedule_events = events.compile_schedule(self)
@@ -151,7 +152,7 @@ class ThawModel(mesa.Model):
     # -----------------------------------------------------------------------------------------
     def step(self) -> None:
         self.month += 1
-        self.date = month_label(self.start, self.month)
+        self.date = self.labels[self.month - 1]
         self.month_jk_goldstein = 0.0
         self.month_china_count = 0
         self.month_china_intensity = 0.0

@@ -7,10 +7,13 @@ import statistics
 import mesa
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model import ThawModel
 from model.catalogue import COERCIVE_KINDS, MOVES
 from model.outcomes import EVENT_COLUMNS, OUTCOME_COLUMNS
+from model.parameters import parameter_table
 
 SEEDS = range(20)
 
@@ -282,3 +285,32 @@ def test_every_shipped_scenario_runs_to_its_horizon(scenario):
     m = run(scenario, seed=0)
     assert m.month == m.config.params.months == 60
     assert len(m.outcomes()) == 60
+
+
+def test_extreme_rationality_picks_without_overflow():
+    m = run(seed=1, **{"decision.rationality": 100.0})
+    assert len(m.outcomes()) == 60
+
+
+# --------------------------------------------------------------------------------------------
+# Invariants under any valid parameters (property test)
+_NUMERIC = [p for p in parameter_table() if p.name.startswith(("decision.", "dynamics.", "states.USA.", "states.CHN.doctrine"))
+            and isinstance(p.default, float)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_state_stays_in_bounds_for_any_valid_parameters(data, seed):
+    chosen = data.draw(st.lists(st.sampled_from(_NUMERIC), min_size=1, max_size=6, unique_by=lambda p: p.name))
+    overrides = {}
+    for p in chosen:
+        lo, hi = p.lo, min(p.hi, 100.0)
+        overrides[p.name] = data.draw(st.floats(lo, hi, exclude_min=p.lo_open, exclude_max=p.hi_open, allow_nan=False))
+    m = ThawModel("china_coerces_both", rng=seed, months=24, **overrides).run()
+    out = m.outcomes()
+    assert out["jk_affinity"].between(-1, 1).all()
+    assert out[["kor_fav_jpn", "jpn_fav_kor"]].stack().between(0, 100).all()
+    assert out[["kor_threat_chn", "jpn_threat_chn", "us_credibility"]].stack().between(0, 1).all()
+    assert (out[["trade_loss_jpn", "trade_loss_kor", "trade_loss_chn", "trade_loss_usa"]] >= 0).all().all()
+    assert all(0.0 <= c <= 1.0 for c in m.capital)
+    assert (out["agreements"] >= 0).all() and (out["agreements"] <= 4).all()
