@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
@@ -28,6 +29,31 @@ class Option(NamedTuple):
     cost: float  # political capital cost at full unpopularity
     role: int
     econ: bool
+
+
+@cache
+def options_for(s: int, t: int, coercion: bool, base: tuple, cost: tuple) -> tuple[Option, ...]:
+    """Every kind ``s`` may choose toward ``t``, with the parts of its utility that do not change
+    during a run precomputed (they are read 60 × 12 times a run; cached across runs)."""
+    base_of, cost_of = dict(base), dict(cost)
+    opts = []
+    for kind in KINDS[1:]:
+        if kind in COERCIVE_KINDS and not coercion:
+            continue
+        tools = tools_for(s, t, kind)
+        if not tools:
+            continue
+        cw = COOPERATIVE_WEIGHT.get(kind, 0.0)
+        if kind == "align":
+            role = ALIGN_US if t == USA else ALIGN_CHINA
+            cw = 0.5 if t == USA else 0.0  # aligning with the US is also cooperation with it
+        elif kind in CONFLICT_KINDS:
+            role = {"protest": PROTEST, "coerce_econ": COERCE_ECON, "coerce_mil": COERCE_MIL}[kind]
+        else:
+            role = COOPERATIVE
+        g = kind_goldstein(s, t, kind) / 10.0
+        opts.append(Option(kind, tools, g, cw, base_of[kind], cost_of[kind], role, kind == "coerce_econ"))
+    return tuple(opts)
 
 
 class StateAgent(mesa.Agent):
@@ -60,29 +86,10 @@ class StateAgent(mesa.Agent):
     def political_capital(self) -> float:
         return self.model.capital[self.idx]
 
-    def _options_toward(self, t: int) -> list[Option]:
-        """Every kind this state may choose toward ``t``, with the parts of its utility that do not
-        change during a run precomputed (they are read 60 × 12 times a run)."""
-        coercion = self.model.mechanisms.coercion
+    def _options_toward(self, t: int) -> tuple[Option, ...]:
         d = self.model.p_decision
-        opts = []
-        for kind in KINDS[1:]:
-            if kind in COERCIVE_KINDS and not coercion:
-                continue
-            tools = tools_for(self.idx, t, kind)
-            if not tools:
-                continue
-            cw = COOPERATIVE_WEIGHT.get(kind, 0.0)
-            if kind == "align":
-                role = ALIGN_US if t == USA else ALIGN_CHINA
-                cw = 0.5 if t == USA else 0.0  # aligning with the US is also cooperation with it
-            elif kind in CONFLICT_KINDS:
-                role = {"protest": PROTEST, "coerce_econ": COERCE_ECON, "coerce_mil": COERCE_MIL}[kind]
-            else:
-                role = COOPERATIVE
-            g = kind_goldstein(self.idx, t, kind) / 10.0
-            opts.append(Option(kind, tools, g, cw, d.base[kind], d.capital_cost[kind], role, kind == "coerce_econ"))
-        return opts
+        return options_for(self.idx, t, self.model.mechanisms.coercion,
+                           tuple(d.base.items()), tuple(d.capital_cost.items()))
 
     # -----------------------------------------------------------------------------------------
     def step(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 from model.countries import CHN, INDEX, JPN, KOR, USA
@@ -101,6 +102,7 @@ CHINA_ECON_TOOLS = ("import_ban", "tourism_discouragement", "cultural_cancellati
 CHINA_MIL_TOOLS = ("force_posture",)
 
 
+@cache
 def tools_for(source: int, target: int, kind: str) -> tuple[str, ...]:
     """The concrete moves ``source`` may choose toward ``target`` for ``kind`` (empty: not allowed).
 
@@ -132,6 +134,7 @@ def tools_for(source: int, target: int, kind: str) -> tuple[str, ...]:
     return DECISION_TOOLS[kind]
 
 
+@cache
 def kind_goldstein(source: int, target: int, kind: str) -> float:
     """Mean Goldstein weight of the moves available for a kind: what the decision expects of it."""
     tools = tools_for(source, target, kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -70,6 +71,12 @@ def month_label(start: str, month: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
+@cache
+def month_labels(start: str, n: int) -> tuple[str, ...]:
+    """Labels of months 1 … n, computed once per (start, horizon) rather than once per model."""
+    return tuple(month_label(start, k) for k in range(1, n + 1))
+
+
 class ThawModel(mesa.Model):
     """The Japan–Korea thaw under Chinese coercion, US wavering and history flare-ups.
 
@@ -96,7 +103,7 @@ class ThawModel(mesa.Model):
             raise ValueError(f"months must be at least 1, not {self.horizon}")
         self.start = p.start
         self.month = 0
-        self.labels = [month_label(self.start, k) for k in range(1, self.horizon + 2)]
+        self.labels = month_labels(self.start, self.horizon + 1)
         self.date = self.labels[0]
         self._init_state(p)
         self.states = {code: StateAgent(self, code, getattr(p.states, code).leader) for code in CODES}
