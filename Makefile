@@ -13,11 +13,12 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/thaw run baseline --seed 2025
+	rm -rf results/scenario_comparison
+	$(BIN)/thaw batch scenario_comparison --out results/scenario_comparison
 
 test: $(STAMP)
 	$(BIN)/ruff check model experiments tests benchmarks
@@ -28,6 +29,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

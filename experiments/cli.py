@@ -164,6 +164,62 @@ def write_outputs(model: ThawModel, summary: dict[str, Any], out: Path, fmt: str
     print(f"Wrote outcomes, events ({fmt}) and summary.json to {out}")
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from experiments.batch import run_batch
+    from experiments.executors import EXECUTORS
+    from experiments.results import load
+
+    if args.executor not in EXECUTORS:
+        raise CliError(f"--executor {args.executor!r}: expected one of {', '.join(EXECUTORS)}")
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers {args.workers}: expected a whole number of worker processes, at least 1")
+    if args.scheduler and args.executor != "dask":
+        raise CliError("--scheduler is for --executor dask")
+    try:
+        report = run_batch(args.file, out=args.out, executor=args.executor, workers=args.workers,
+                           scheduler=args.scheduler, replications=args.replications, resume=args.resume,
+                           quiet=args.quiet)
+    except KeyboardInterrupt:
+        print(f"thaw batch: interrupted; finished runs are saved. Continue with: thaw batch {args.file} "
+              f"--resume{' --out ' + args.out if args.out else ''}", file=sys.stderr)
+        return 130
+    rate = report.done / report.seconds if report.seconds > 0 else float("nan")
+    print(f"{report.done} runs in {report.seconds:.1f} s ({rate:.0f} runs/s); {report.skipped} already done; "
+          f"results in {report.out}")
+    results = load(report.out)
+    print()
+    print(format_table(results.summary()))
+    if report.failed:
+        print(f"\nthaw batch: {report.failed} run(s) failed (run ids {report.failures[:10]}"
+              f"{' …' if report.failed > 10 else ''}); their tracebacks are in the `error` column of the runs "
+              f"table: experiments.load({str(report.out)!r}).runs", file=sys.stderr)
+        return 1
+    return 0
+
+
+def format_table(summary) -> str:
+    """The summary as a readable text table: estimates with their 95% intervals."""
+    import pandas as pd
+
+    keys = [c for c in summary.columns if c in ("scenario",) or "." in c]
+    out = summary[keys].copy()
+    out["runs"] = summary["runs"]
+
+    def ci(col: str, fmt: str) -> pd.Series:
+        return summary.apply(lambda r: f"{r[col]:{fmt}} [{r[col + '_lo']:{fmt}}, {r[col + '_hi']:{fmt}}]"
+                             if pd.notna(r[col + "_lo"]) else f"{r[col]:{fmt}}", axis=1)
+
+    out["P(thaw survives)"] = ci("p_survive", ".2f")
+    out["JK affinity (end)"] = ci("final_jk_affinity", "+.2f")
+    out["cohesion (end)"] = ci("final_trilateral_cohesion", "+.2f")
+    out["KOR fav. JPN % (end)"] = ci("final_kor_fav_jpn", ".1f")
+    out["coercion episodes"] = ci("coercion_episodes", ".1f")
+    out["backfired"] = ci("coercion_backfired", ".1f")
+    if summary["failed"].any():
+        out["failed"] = summary["failed"]
+    return out.to_string(index=False) + "\n(means over runs with 95% intervals: t for means, Wilson for P)"
+
+
 # ---------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="thaw", description="Thaw: Japan–Korea relations under Chinese coercion, agent-based.")
@@ -190,6 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR", help="write outcomes, events and summary.json here")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="format of --out tables")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("batch", help="run an experiment file: scenarios x design x replications")
+    p.add_argument("file", help="experiment TOML file, or the name of a shipped one")
+    p.add_argument("--out", default=None, metavar="DIR", help="results folder (default: results/<experiment name>)")
+    p.add_argument("--executor", default="processes", help="serial, processes (default) or dask")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler (default: a LocalCluster)")
+    p.add_argument("--replications", type=int, default=None, help="override the file's replications")
+    p.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_batch)
     return ap
 
 

@@ -180,9 +180,9 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
 # ---------------------------------------------------------------------------------------------
 # Validation errors, told plainly
 # ---------------------------------------------------------------------------------------------
-def _fields_at(loc: tuple) -> list[str]:
+def _fields_at(loc: tuple, root: type[BaseModel] = Scenario) -> list[str]:
     """Field names valid at a location in the schema, to list what a misspelt key could be."""
-    cls: Any = Scenario
+    cls: Any = root
     for part in loc:
         if isinstance(part, int) or cls is None:
             continue
@@ -204,12 +204,13 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _explain(err: dict[str, Any]) -> tuple[str, str]:
+def explain(err: dict[str, Any], root: type[BaseModel] = Scenario) -> tuple[str, str]:
+    """A pydantic error as (dotted key, what was expected), in words a user can act on."""
     loc = tuple(p for p in err["loc"] if p != "[key]")
     key = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = _fields_at(loc[:-1])
+        allowed = _fields_at(loc[:-1], root)
         return key, "unknown key" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
     if kind == "missing":
         return key, "missing; give it here or `extends` a scenario that has it"
@@ -225,7 +226,7 @@ def _validate(raw: dict[str, Any], top: Path, origin: dict[str, Path], overrides
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        errors = [_explain(e) for e in exc.errors(include_url=False)]
+        errors = [explain(e) for e in exc.errors(include_url=False)]
         key, expected = errors[0]
         file = _origin_of(key, origin, top)
         if overrides and any(key == k or key.startswith(k + ".") for k in overrides):

@@ -1,0 +1,83 @@
+"""Design points and run seeds.
+
+Samples come from ``scipy.stats.qmc`` (Latin hypercube, scrambled Sobol); seeds from
+``numpy.random.SeedSequence`` keyed by (root seed, scenario, design point, replicate), so a run's
+seed does not depend on the executor, the worker count, the order of completion, the other
+scenarios in the file, or how many replications there are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from experiments.spec import Design, Experiment
+
+
+def design_points(design: Design) -> list[dict[str, Any]]:
+    """The parameter overrides of every design point, in a fixed order."""
+    if design.kind == "none":
+        return [{}]
+    keys = list(design.parameters)
+    if design.kind == "grid":
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*design.parameters.values())]
+    d = len(keys)
+    if design.kind == "lhs":
+        unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(design.seed)).random(design.points)
+    else:
+        sampler = qmc.Sobol(d=d, scramble=True, rng=np.random.default_rng(design.seed))
+        with warnings.catch_warnings():  # scipy warns when n is not a power of two: balance is lost, not validity
+            warnings.simplefilter("ignore", UserWarning)
+            unit = sampler.random(design.points)
+    lows = [design.parameters[k][0] for k in keys]
+    highs = [design.parameters[k][1] for k in keys]
+    scaled = qmc.scale(unit, lows, highs)
+    points = []
+    for row in scaled:
+        point = {}
+        for k, v in zip(keys, row, strict=True):
+            point[k] = int(round(v)) if k in design.integers else float(v)
+        points.append(point)
+    return points
+
+
+def scenario_key(name: str) -> int:
+    """A stable 32-bit number for a scenario name (not its position in the file)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+
+
+def run_seed(root_seed: int, scenario: str, point: int, replicate: int) -> int:
+    """The seed of one run: SeedSequence(root, spawn_key=(scenario, point, replicate))."""
+    ss = np.random.SeedSequence(root_seed, spawn_key=(scenario_key(scenario), point, replicate))
+    lo, hi = ss.generate_state(2, dtype=np.uint32)
+    return (int(hi) << 32 | int(lo)) & (2**63 - 1)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: int
+    scenario: str
+    point: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+
+
+def plan(exp: Experiment) -> list[RunSpec]:
+    """Every run of the experiment. Run ids are assigned replicate-major, so that adding
+    replications appends ids and never renumbers the runs a batch already has."""
+    points = design_points(exp.design)
+    per_rep = len(exp.scenarios) * len(points)
+    runs = []
+    for rep in range(exp.replications):
+        for si, name in enumerate(exp.scenarios):
+            for pi, params in enumerate(points):
+                rid = rep * per_rep + si * len(points) + pi
+                runs.append(RunSpec(rid, name, pi, rep, run_seed(exp.root_seed, name, pi, rep), params))
+    return runs
