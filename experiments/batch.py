@@ -87,13 +87,18 @@ def run_batch(
 
     size = chunk_size(len(todo), workers)
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    task = partial(run_chunk, months=exp.months, keep_outcomes=exp.outputs.outcomes, keep_events=exp.outputs.events)
+    # Local workers store their own chunks; Dask workers may sit on other machines, so they send
+    # results back and this process stores them.
+    shared_fs = executor in ("serial", "processes")
+    task = partial(run_chunk, months=exp.months, keep_outcomes=exp.outputs.outcomes, keep_events=exp.outputs.events,
+                   out=str(out) if shared_fs else None)
     t0 = time.perf_counter()
     bar = tqdm(total=len(runs), initial=report.skipped, unit="run", disable=quiet, dynamic_ncols=True,
                desc=exp.name, smoothing=0.1)
     try:
         for result in execute(chunks, task, executor, workers, scheduler):
-            store.write_chunk(result)
+            if not result.written:
+                store.write_chunk(result)
             report.done += len(result.runs)
             failed = result.runs.loc[result.runs["status"] == "failed", "run_id"].tolist()
             report.failed += len(failed)

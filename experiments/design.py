@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from experiments.spec import Design, Experiment
 
@@ -27,6 +26,8 @@ def design_points(design: Design) -> list[dict[str, Any]]:
     keys = list(design.parameters)
     if design.kind == "grid":
         return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*design.parameters.values())]
+    from scipy.stats import qmc  # only sampled designs need scipy
+
     d = len(keys)
     if design.kind == "lhs":
         unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(design.seed)).random(design.points)

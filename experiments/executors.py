@@ -37,8 +37,10 @@ def execute(chunks: list[list[RunSpec]], task: partial, executor: str, workers: 
 
 
 def _processes(chunks: list[list[RunSpec]], task: partial, workers: int) -> Iterator[ChunkResult]:
-    # forkserver: workers start from a clean process, not a fork of one that may hold threads.
+    # forkserver: workers start from a clean process, not a fork of one that may hold threads;
+    # preloading the worker module there means each worker starts with the model already imported.
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["experiments.worker"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     # Keep at most 2 chunks a worker in flight, so an interrupt loses little and memory stays flat.
     pending: set[Future] = set()

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from experiments.spec import ExperimentError
 from experiments.store import ResultsStore
@@ -83,6 +82,8 @@ def load(path: str | Path) -> Results:
 
 def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and a t-interval; NaN bounds for fewer than two values."""
+    from scipy import stats
+
     x = values.dropna().astype(float)
     n = len(x)
     if n == 0:
@@ -98,6 +99,8 @@ def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float, f
     """A proportion and its Wilson score interval (sound near 0 and 1, unlike the normal one)."""
     if n == 0:
         return np.nan, np.nan, np.nan
+    from scipy import stats
+
     z = float(stats.norm.ppf(0.5 + level / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)

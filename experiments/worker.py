@@ -23,13 +23,28 @@ class ChunkResult:
     runs: pd.DataFrame
     outcomes: pd.DataFrame | None
     events: pd.DataFrame | None
+    written: bool = False  # already stored by the worker; ``runs`` then holds only ids and status
 
     @property
     def failed(self) -> int:
         return int((self.runs["status"] == "failed").sum())
 
 
-def run_chunk(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool) -> ChunkResult:
+def run_chunk(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool,
+              out: str | None = None) -> ChunkResult:
+    """Run a chunk. With ``out`` (a results folder on a file system the worker shares), the worker
+    stores the chunk itself and returns only ids and statuses, so the parent process stays idle
+    instead of competing with the workers for the cores."""
+    result = _run(specs, months, keep_outcomes, keep_events)
+    if out is None:
+        return result
+    from experiments.store import ResultsStore
+
+    ResultsStore(out).write_chunk(result)
+    return ChunkResult(result.runs[["run_id", "status"]], None, None, written=True)
+
+
+def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool) -> ChunkResult:
     rows: list[dict[str, Any]] = []
     out_cols: dict[str, list] = {c: [] for c in ["run_id", *OUTCOME_COLUMNS]} if keep_outcomes else {}
     events: list[tuple] = []

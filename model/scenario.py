@@ -45,6 +45,7 @@ class LoadedScenario:
     sources: dict[str, str]
     files: tuple[Path, ...]
     raw: dict[str, Any] = field(repr=False)
+    _variants: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -60,13 +61,23 @@ class LoadedScenario:
         """A copy with dotted-path values replaced, revalidated, each override's source recorded."""
         if not overrides:
             return self
+        try:  # a batch builds the same design point once per replication: validate it once
+            cache_key = (tuple(sorted(overrides.items())), source)
+            cached = self._variants.get(cache_key)
+        except TypeError:  # unhashable override values: nothing to cache, the validator will judge
+            cache_key, cached = None, None
+        if cached is not None:
+            return cached
         raw = copy.deepcopy(self.raw)
         sources = dict(self.sources)
         for key, value in overrides.items():
             _set_path(raw, key, value, self.files[0])
             sources[key] = source
         params = _validate(raw, self.files[0], origin={k: self.files[0] for k in overrides}, overrides=overrides)
-        return LoadedScenario(params, sources, self.files, raw)
+        variant = LoadedScenario(params, sources, self.files, raw)
+        if cache_key is not None and len(self._variants) < 10_000:
+            self._variants[cache_key] = variant
+        return variant
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +103,20 @@ def list_scenarios() -> dict[str, Path]:
 
 
 def find_scenario(spec: str | Path, relative_to: Path | None = None) -> Path:
-    """A scenario file from a path or a bare name."""
+    """A scenario file from a path or a bare name (remembered per working folder and search path)."""
+    key = (str(spec), str(relative_to), os.getcwd(), os.environ.get("THAW_SCENARIO_PATH", ""))
+    found = _FOUND.get(key)
+    if found is not None and found.is_file():
+        return found
+    found = _find_scenario(spec, relative_to)
+    _FOUND[key] = found
+    return found
+
+
+_FOUND: dict[tuple[str, ...], Path] = {}
+
+
+def _find_scenario(spec: str | Path, relative_to: Path | None) -> Path:
     path = Path(spec)
     if path.suffix == ".toml" or path.parent != Path("."):
         candidates = [path] if path.is_absolute() or relative_to is None else [relative_to / path, path]
