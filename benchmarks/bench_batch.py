@@ -10,7 +10,7 @@ the worker count) belongs to that batch alone. Prints:
 - Thaw's peak memory at 10,000 runs / at 1,000 runs (target <= 1.3);
 - Thaw's parallel efficiency, 2 workers against serial (target >= 0.85).
 
-Run: ``python benchmarks/bench_batch.py`` (about 5 minutes on 2 cores; ``--small`` for a quick look).
+Run: ``python benchmarks/bench_batch.py`` (about 8 minutes on 2 cores; ``--small`` for a quick look).
 """
 
 from __future__ import annotations
@@ -71,10 +71,17 @@ def child(kind: str, runs: int, workers: int) -> None:
                       "peak_mb": own + (kids * workers if workers > 1 else 0)}))
 
 
-def measure(kind: str, runs: int, workers: int) -> dict:
-    res = subprocess.run([sys.executable, __file__, "--child", kind, "--runs", str(runs), "--workers", str(workers)],
-                         capture_output=True, text=True, check=True)
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+def measure(kind: str, runs: int, workers: int, repeat: int = 1) -> dict:
+    """Best of ``repeat`` fresh child processes: this machine's timings drift by tens of percent
+    from minute to minute, and the fastest run is the one least disturbed."""
+    best: dict | None = None
+    for _ in range(repeat):
+        res = subprocess.run([sys.executable, __file__, "--child", kind, "--runs", str(runs), "--workers", str(workers)],
+                             capture_output=True, text=True, check=True)
+        got = json.loads(res.stdout.strip().splitlines()[-1])
+        if best is None or got["seconds"] < best["seconds"]:
+            best = got
+    out = best
     out["runs_per_s"] = runs / out["seconds"]
     print(f"  {kind:<5} {runs:>6} runs, {workers} worker(s): {out['seconds']:7.1f} s  {out['runs_per_s']:6.1f} runs/s  "
           f"peak {out['peak_mb']:7.0f} MB (parent {out['parent_mb']:.0f}, largest worker {out['worker_mb']:.0f})",
@@ -87,16 +94,17 @@ def main() -> None:
     ap.add_argument("--child", choices=("mesa", "thaw"))
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--small", action="store_true", help="200 and 2,000 runs instead of 1,000 and 10,000")
+    ap.add_argument("--small", action="store_true", help="300 and 2,000 runs instead of 1,000 and 10,000")
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many for the 1,000-run measurements")
     args = ap.parse_args()
     if args.child:
         child(args.child, args.runs, args.workers)
         return
     small, large = (300, 2000) if args.small else (1000, 10000)
     print(f"Sweep: baseline x {len(GRID)} US-commitment values, {MONTHS} months, monthly outcomes kept")
-    mesa_small = measure("mesa", small, 2)
-    thaw_small = measure("thaw", small, 2)
-    thaw_serial = measure("thaw", small, 1)
+    mesa_small = measure("mesa", small, 2, args.repeat)
+    thaw_small = measure("thaw", small, 2, args.repeat)
+    thaw_serial = measure("thaw", small, 1, args.repeat)
     mesa_large = measure("mesa", large, 2)
     thaw_large = measure("thaw", large, 2)
     print()
