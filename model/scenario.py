@@ -62,7 +62,8 @@ class LoadedScenario:
         if not overrides:
             return self
         try:  # a batch builds the same design point once per replication: validate it once
-            cache_key = (tuple(sorted(overrides.items())), source)
+            # the type is part of the key: True == 1 == 1.0 in Python, but not to the schema
+            cache_key = (tuple(sorted((k, type(v).__name__, v) for k, v in overrides.items())), source)
             cached = self._variants.get(cache_key)
         except TypeError:  # unhashable override values: nothing to cache, the validator will judge
             cache_key, cached = None, None

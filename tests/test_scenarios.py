@@ -289,3 +289,11 @@ def test_file_is_reread_when_it_changes(scenario_dir):
     path.write_text(path.read_text().replace("0.4", "0.5"))
     os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
     assert load_scenario(path).params.states.USA.commitment == 0.5
+
+
+def test_cached_override_variants_respect_value_types():
+    """True == 1.0 in Python; a cached 1.0 must not let a boolean through (found by hypothesis)."""
+    assert load_scenario("baseline", {"dynamics.trade.channels.seafood.share": 1.0}).params is not None
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline", {"dynamics.trade.channels.seafood.share": True})
+    assert err.value.key == "dynamics.trade.channels.seafood.share"
