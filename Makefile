@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; }
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	rm -rf results/scenario_comparison
 	$(BIN)/thaw batch scenario_comparison --out results/scenario_comparison
+	$(BIN)/thaw plot results/scenario_comparison
 
 test: $(STAMP)
 	$(BIN)/ruff check model experiments tests benchmarks
@@ -30,6 +31,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_batch.py
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

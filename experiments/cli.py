@@ -197,6 +197,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    from experiments.plotset import write_standard_plots
+
+    try:
+        files = write_standard_plots(args.results, args.out)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    folder = files[0].parent if files else args.out
+    print(f"Wrote {len(files)} plots to {Path(folder).resolve()}:")
+    for f in files:
+        print(f"  {f.name}")
+    return 0
+
+
 def format_table(summary) -> str:
     """The summary as a readable text table: estimates with their 95% intervals."""
     import pandas as pd
@@ -257,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("plot", help="write the standard PNGs for a results folder")
+    p.add_argument("results", metavar="RESULTS_DIR", help="a folder written by thaw batch")
+    p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RESULTS_DIR/plots)")
+    p.set_defaults(func=cmd_plot)
     return ap
 
 
