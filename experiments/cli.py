@@ -211,6 +211,36 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    from experiments.hindcast import format_fit, run_hindcast
+
+    if args.replications < 1:
+        raise CliError(f"--replications {args.replications}: expected at least 1")
+    try:
+        table, fits = run_hindcast(args.replications, args.out, executor=args.executor, workers=args.workers,
+                                   quiet=args.quiet)
+    except OSError as exc:
+        raise CliError(f"--out {args.out}: cannot write the CSV there ({exc.strerror})") from None
+    print(f"Wrote {args.out}: {len(table)} rows (series x year 2013-2025); 2020-2025 are forecasts")
+    print(format_fit(fits))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from experiments import calibration
+
+    if args.budget < 1 or args.seeds < 1 or args.blocks < 0:
+        raise CliError("--budget and --seeds must be at least 1, --blocks at least 0")
+    out = Path(args.out) if args.out else calibration.OUTPUT
+    record = calibration.calibrate(budget=args.budget, seeds=args.seeds, blocks=args.blocks, out=out)
+    for key, entry in record["parameters"].items():
+        print(f"  {key:<42} {entry['value']:>8g}  ± {entry['sd']:g}")
+    if args.apply:
+        path = calibration.apply(record)
+        print(f"Applied the fitted values to {path} (provenance: calibrated)")
+    return 0
+
+
 def format_table(summary) -> str:
     """The summary as a readable text table: estimates with their 95% intervals."""
     import pandas as pd
@@ -276,6 +306,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", metavar="RESULTS_DIR", help="a folder written by thaw batch")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RESULTS_DIR/plots)")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("hindcast", help="replay 2013-2025 and compare with the poll waves")
+    p.add_argument("--replications", type=int, default=100, help="runs of the hindcast (default 100)")
+    p.add_argument("--out", default="hindcast.csv", metavar="FILE", help="CSV to write (default hindcast.csv)")
+    p.add_argument("--executor", default="processes", help="serial, processes (default) or dask")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_hindcast)
+
+    p = sub.add_parser("calibrate", help="refit the calibrated parameters on the 2013-2019 record")
+    p.add_argument("--budget", type=int, default=300, help="objective evaluations for the main fit")
+    p.add_argument("--seeds", type=int, default=12, help="common random numbers: runs per evaluation")
+    p.add_argument("--blocks", type=int, default=2, help="independent seed blocks refitted for the spread")
+    p.add_argument("--out", default=None, metavar="FILE", help="calibration record (default model/data/calibration.json)")
+    p.add_argument("--apply", action=argparse.BooleanOptionalAction, default=True,
+                   help="write the fitted values into scenarios/baseline.toml (default: yes)")
+    p.set_defaults(func=cmd_calibrate)
     return ap
 
 

@@ -295,3 +295,51 @@ def coercion_cost(outcomes: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequenc
                                         for c in countries])
     fig.suptitle("Cost of coercion: trade lost by each side over time (median and 50% band of runs)")
     return fig
+
+
+def hindcast_bands(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
+    """The hindcast's 5–95% band and median at each wave's fieldwork month, against the poll
+    points; waves from 2020 on are forecasts (shaded) with no observed point in the project."""
+    _require(table, ["series", "year", "fieldwork", "model_median", "model_p05", "model_p95", "observed"], "hindcast table")
+    panels = {"kor_fav_jpn": ("KOR", "South Koreans favourable to Japan"),
+              "jpn_fav_kor": ("JPN", "Japanese favourable to South Korea")}
+    fig = fig or Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, (series, (code, title)) in zip(axes, panels.items(), strict=True):
+        d = table[table["series"] == series].sort_values("year")
+        if d.empty:
+            raise ValueError(f"hindcast table has no rows for {series}")
+        st = COUNTRY_STYLE[code]
+        x = _dates(d["fieldwork"])
+        ax.fill_between(x, d["model_p05"], d["model_p95"], color=st["color"], alpha=0.2, linewidth=0,
+                        label="model, 90% of runs")
+        ax.plot(x, d["model_median"], color=st["color"], linestyle=st["linestyle"], linewidth=1.6, label="model median")
+        obs = d.dropna(subset=["observed"])
+        ax.plot(_dates(obs["fieldwork"]), obs["observed"], "o", color="black", markersize=5,
+                label="poll (Genron NPO / EAI)")
+        ax.axvspan(pd.Timestamp("2020-01-01"), x.max() + pd.Timedelta(days=60), color="#dddddd", alpha=0.5,
+                   linewidth=0, label="forecast (waves held out)")
+        ax.set_title(title, fontsize=10)
+        _date_axis(ax)
+        ax.xaxis.set_major_locator(mdates.YearLocator(2))  # thirteen years in a narrow panel
+        ax.set_xlabel("poll fieldwork month")
+    axes[0].set_ylabel("favourable impression (% of public)")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle("Hindcast 2013–2025: model bands against the poll waves (fitted on 2013–2019)")
+    return fig
+
+
+def episode_comparison(episodes: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Measured against modelled bite of past coercion episodes (share of the flow cut in a year)."""
+    _require(episodes, ["episode", "observed", "model"], "episodes")
+    fig, ax = _figure(ax, figsize=(7, 3.2), layout="constrained")
+    y = np.arange(len(episodes))
+    ax.barh(y - 0.2, episodes["observed"], height=0.38, color="#bdbdbd", edgecolor="black", label="measured")
+    ax.barh(y + 0.2, episodes["model"], height=0.38, color="#4d4d4d", edgecolor="black", hatch="//", label="model")
+    ax.set_yticks(y, episodes["episode"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the trade flow cut, mean over the year (0 … 1)")
+    ax.set_title("Coercion episodes: measured bite against the hindcast's", fontsize=10)
+    ax.legend(fontsize=8, loc="center right")
+    return fig

@@ -57,6 +57,8 @@ _MOVES = [
     Move("technology", "cooperate", "06", "technology partnership (quantum, AI, biotech)"),
     Move("intelligence_sharing", "cooperate", "064", "intelligence sharing (GSOMIA-type)"),
     Move("joint_exercise", "cooperate", "062", "joint military exercise"),
+    Move("formal_agreement", "cooperate", "057", "signing a formal agreement or joint statement"),
+    Move("sanctions_relief", "cooperate", "085", "lifting one's own earlier economic measures"),
     Move("summit", "reassure", "043", "summit or leaders' visit"),
     Move("statement", "reassure", "032", "statement of intent to cooperate"),
     Move("gesture", "reassure", "018", "conciliatory gesture (e.g. bowing to the flag)"),
@@ -74,6 +76,7 @@ _MOVES = [
     Move("cultural_cancellation", "coerce_econ", "172", "cancelled cultural events", "culture"),
     Move("export_controls", "coerce_econ", "163", "export controls on key inputs", "inputs"),
     Move("boycott", "coerce_econ", "143", "consumer boycott", "consumer"),
+    Move("downgrade_ties", "coerce_econ", "161", "downgrading ties, e.g. ending an intelligence pact"),
     Move("force_posture", "coerce_mil", "15", "force posture near the target"),
     Move("radar_lock", "coerce_mil", "150", "fire-control radar lock"),
 ]

@@ -40,6 +40,7 @@ def update(model: ThawModel) -> None:
     if mech.us_credibility:
         c = model.credibility + k.credibility_drift * (model.p_commitment - model.credibility)
         model.credibility = 1.0 if c > 1.0 else 0.0 if c < 0.0 else c
+    model.cut_history.append(dict(model.cuts) if model.cuts else {})
     if model.cuts:
         keep = k.trade_keep
         model.cuts = {key: v * keep for key, v in model.cuts.items() if v * keep > 1e-4}

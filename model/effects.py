@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.catalogue import MOVES
+from model.catalogue import GOLDSTEIN, MOVES
 from model.countries import CHN, CODES, JPN, KOR, USA, other_ally
 
 if TYPE_CHECKING:
     from model.thaw import ThawModel
 
 
-def apply_move(model: ThawModel, s: int, t: int, move_name: str, intensity: float, trigger: str) -> None:
+def apply_move(model: ThawModel, s: int, t: int, move_name: str, intensity: float, trigger: str,
+               cameo_code: str | None = None) -> None:
     """Apply one move from ``s`` to ``t`` and log it.
 
     Every effect is guarded by its mechanism switch, so a switched-off mechanism leaves its state
@@ -21,7 +22,9 @@ def apply_move(model: ThawModel, s: int, t: int, move_name: str, intensity: floa
     kind = mv.kind
     mech = model.mechanisms
     k = model.rates
-    gi = mv.goldstein / 10.0 * intensity
+    code = cameo_code or mv.cameo_code  # a dated event may log (and weigh) its recorded code
+    goldstein = GOLDSTEIN[code]
+    gi = goldstein / 10.0 * intensity
 
     # Reciprocity: the target remembers what it received.
     model.memory[t][s] += gi
@@ -43,6 +46,8 @@ def apply_move(model: ThawModel, s: int, t: int, move_name: str, intensity: floa
         _coercion(model, s, t, mv.channel, intensity)
     elif kind == "cooperate" or kind == "reassure":
         T[t][s] = max(0.0, T[t][s] - k.threat_reassurance * intensity)
+        if move_name == "sanctions_relief" and model.cuts:  # lifting one's own measures restores the flows
+            model.cuts = {key: v for key, v in model.cuts.items() if key[:2] != (s, t)}
         if s == USA and t in (JPN, KOR) and mech.us_credibility:
             model.credibility += k.credibility_response * intensity * (1.0 - model.credibility)
     elif kind == "align":
@@ -56,12 +61,12 @@ def apply_move(model: ThawModel, s: int, t: int, move_name: str, intensity: floa
     model.capital[s] = max(0.0, model.capital[s] - cost)
 
     if (s == JPN and t == KOR) or (s == KOR and t == JPN):
-        model.month_jk_goldstein += mv.goldstein
+        model.month_jk_goldstein += goldstein
         if kind == "cooperate" and mech.agreements:
             model.pending_coop[s][move_name] = model.month
 
     model.event_log.append(
-        (model.month, model.date, CODES[s], CODES[t], move_name, mv.cameo_code, mv.goldstein, intensity, trigger)
+        (model.month, model.date, CODES[s], CODES[t], move_name, code, goldstein, intensity, trigger)
     )
 
 

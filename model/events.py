@@ -80,7 +80,9 @@ def _event(model: ThawModel, e: Event) -> None:
         move = e.move or DEFAULT_MOVE_FOR_KIND[e.kind]
         if MOVES[move].kind in ("coerce_econ", "coerce_mil") and not mech.coercion:
             return
-        effects.apply_move(model, s, CODES.index(e.target), move, e.intensity, "scheduled")
+        effects.apply_move(model, s, CODES.index(e.target), move, e.intensity, "scheduled", e.cameo_code)
+        if e.kind == "history":
+            history_shock(model, e.intensity)
 
 
 def _flareup(model: ThawModel) -> None:
@@ -93,8 +95,14 @@ def _flareup(model: ThawModel) -> None:
     weights = [0.25 + stance[driver] for *_, driver in FLAREUPS]
     move, s, t, _ = model.random.choices(FLAREUPS, weights=weights)[0]
     effects.apply_move(model, s, t, move, 1.0, "history_flareup")
+    history_shock(model, 1.0)
+
+
+def history_shock(model: ThawModel, intensity: float) -> None:
+    """A history event, random or dated, sours both publics: each loses favourability of the other
+    (the Goldstein weight of an accusation, −2, would understate how salient these disputes are)."""
     if model.mechanisms.opinion:
-        shock = model.config.params.dynamics.opinion.history_shock
+        shock = model.config.params.dynamics.opinion.history_shock * intensity
         O = model.opinion
         O[JPN][KOR] = max(0.0, O[JPN][KOR] - shock)
         O[KOR][JPN] = max(0.0, O[KOR][JPN] - shock)

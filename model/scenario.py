@@ -198,6 +198,8 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
     except ScenarioError:
         raise ScenarioError(path, "extends", f"an existing scenario; {parent!r} was not found") from None
     pdata, psources, porigin, pfiles = _read_chain(parent_path, (*chain, path))
+    if data.get("inherit_schedule") is False:  # a replay with its own dated record
+        pdata = {k: v for k, v in pdata.items() if k not in APPENDED_ARRAYS}
     merged = _merge(pdata, data)
     return merged, {**psources, **sources}, {**porigin, **origin}, (path, *pfiles)
 

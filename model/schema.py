@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from model.catalogue import CHINA_ECON_TOOLS, KINDS, MOVES
+from model.catalogue import CHINA_ECON_TOOLS, GOLDSTEIN, KINDS, MOVES
 from model.countries import CODES, Country
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -75,6 +75,9 @@ class StateParams(Strict):
     opinion: dict[Country, Pct] = Field(
         description="public favourability of each other state (%, comparable with polls)"
     )
+    opinion_level: dict[Country, Pct] = Field(
+        description="long-run favourability the public relaxes toward (travel, culture, generations), %"
+    )
     threat: dict[Country, UnitF] = Field(description="initial threat perception of each other state")
     affinity: dict[Country, SignedF] = Field(
         description="initial government-to-government affinity toward each other state"
@@ -86,7 +89,7 @@ class StateParams(Strict):
 
     def check_partners(self, code: str) -> None:
         expected = tuple(c for c in CODES if c != code)
-        for field in ("opinion", "threat", "affinity", "exposure"):
+        for field in ("opinion", "opinion_level", "threat", "affinity", "exposure"):
             got = getattr(self, field)
             if code in got:
                 raise ValueError(f"{field} cannot name the state itself ({code})")
@@ -187,7 +190,7 @@ class AffinityDyn(Strict):
 
 class OpinionDyn(Strict):
     response: float = weight("favourability points per visible move, per unit of Goldstein / 10", 50.0)
-    relaxation: float = unit("monthly pull of favourability back toward its initial level")
+    relaxation: float = unit("monthly pull of favourability toward its long-run level (states.*.opinion_level)")
     history_shock: float = weight("favourability points lost by each public in a history flare-up", 50.0)
     visibility: dict[DecisionKind, UnitF] = Field(
         description="how visible a move of this kind is to the target's public (0 unseen … 1 front page)"
@@ -301,9 +304,9 @@ class Mechanisms(Strict):
 EventKind = Literal[
     "cooperate", "reassure", "coerce", "history", "alignment", "leader_change", "domestic_crisis", "shock"
 ]
-EVENT_MOVE_KINDS = {
-    "cooperate": {"cooperate"},
-    "reassure": {"reassure"},
+EVENT_MOVE_KINDS = {  # cooperative events may be either cooperative kind (e.g. easing sanctions)
+    "cooperate": {"cooperate", "reassure"},
+    "reassure": {"reassure", "cooperate"},
     "coerce": {"coerce_econ", "coerce_mil"},
     "history": {"protest"},
     "alignment": {"align"},
@@ -318,6 +321,7 @@ class Event(Strict):
     target: Country | None = None
     kind: EventKind
     move: str | None = None
+    cameo_code: str | None = Field(default=None, description="CAMEO code to log instead of the move's own")
     intensity: float = Field(default=1.0, ge=0.0, le=1.0)
     description: str = ""
     ref: str = Field(min_length=1, description="where the event comes from")
@@ -338,6 +342,8 @@ class Event(Strict):
         else:
             if self.target is None or self.target == self.source:
                 raise ValueError(f"a {self.kind} event needs a `target` other than its source")
+            if self.cameo_code is not None and self.cameo_code not in GOLDSTEIN:
+                raise ValueError(f"cameo_code {self.cameo_code!r} has no Goldstein weight in the shipped table")
             if self.move is not None:
                 if self.move not in MOVES:
                     raise ValueError(f"move {self.move!r} is not in the catalogue: {', '.join(MOVES)}")
@@ -369,6 +375,7 @@ class Scenario(Strict):
     description: str = Field(min_length=1)
     article_passage: str = Field(min_length=1, description="the article passage the scenario explores")
     extends: str | None = None
+    inherit_schedule: bool = Field(default=True, description="append the parent's events and elections")
     start: Month
     months: int = Field(ge=1, le=1200)
     mechanisms: Mechanisms

@@ -122,7 +122,7 @@ class ThawModel(mesa.Model):
             return [[getattr(r, field).get(c, fill) for c in CODES] for r in rows]
 
         self.opinion = matrix("opinion", 50.0)
-        self.opinion0 = [row[:] for row in self.opinion]
+        self.opinion0 = matrix("opinion_level", 50.0)  # where each public's views drift to
         self.threat = matrix("threat")
         self.threat0 = [row[:] for row in self.threat]
         self.affinity = matrix("affinity")
@@ -133,6 +133,7 @@ class ThawModel(mesa.Model):
         self.provocation = [0.0] * 4  # China's accumulated grievance against each state
         self.last_red_line = [""] * 4
         self.cuts: dict[tuple[int, int, str], float] = {}  # (coercer, target, channel) -> share cut
+        self.cut_history: list[dict[tuple[int, int, str], float]] = []  # the cuts in force each month
         self.credibility = st.USA.credibility
         self.p_commitment = st.USA.commitment
         self.p_decision = p.decision
@@ -236,6 +237,12 @@ class ThawModel(mesa.Model):
     def events(self) -> pd.DataFrame:
         """The event log, one row per move, in the shape of real event datasets."""
         return pd.DataFrame(self.event_log, columns=EVENT_COLUMNS)
+
+    def channel_cut(self, coercer: str, target: str, channel: str) -> list[float]:
+        """Share of a trade channel's flow cut in each month so far (for checks against measured
+        coercion episodes)."""
+        key = (CODES.index(coercer), CODES.index(target), channel)
+        return [month.get(key, 0.0) for month in self.cut_history]
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)

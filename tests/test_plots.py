@@ -159,3 +159,27 @@ def test_thaw_plot_writes_the_standard_set(grid, tmp_path, capsys):
 
 def test_thaw_plot_on_a_folder_that_is_not_results(tmp_path):
     assert main(["plot", str(tmp_path)]) == 2
+
+
+def test_hindcast_bands_show_polls_and_forecast_zone(tmp_path):
+    from experiments.hindcast import run_hindcast
+
+    table, _ = run_hindcast(replications=2, out=None, executor="serial")
+    fig = plots.hindcast_bands(table)
+    left, right = fig.axes
+    assert left.get_title() == "South Koreans favourable to Japan" and "%" in left.get_ylabel()
+    labels = [t.get_text() for t in left.get_legend().get_texts()]
+    assert "forecast (waves held out)" in labels and "poll (Genron NPO / EAI)" in labels
+    dots = [line for line in left.lines if line.get_marker() == "o"]
+    assert len(dots[0].get_xdata()) == 7  # the 2013-2019 waves, nothing after
+    with pytest.raises(ValueError, match="lacks column"):
+        plots.hindcast_bands(table.drop(columns="observed"))
+
+
+def test_episode_comparison_bars():
+    episodes = pd.DataFrame({"episode": ["a", "b"], "observed": [0.5, 0.2], "model": [0.4, 0.3]})
+    fig = plots.episode_comparison(episodes)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4 and "share of the trade flow cut" in ax.get_xlabel()
+    with pytest.raises(ValueError, match="episodes is empty"):
+        plots.episode_comparison(episodes.iloc[0:0])
