@@ -15,7 +15,7 @@ from typing import Any
 from tqdm import tqdm
 
 from experiments.design import RunSpec, design_points, plan
-from experiments.executors import default_workers, execute
+from experiments.executors import default_workers, execute, prestart
 from experiments.spec import Experiment, describe, file_hash, load_experiment
 from experiments.store import ResultsStore, now
 from experiments.worker import run_chunk
@@ -73,6 +73,7 @@ def run_batch(
     resume: bool = False,
     quiet: bool = False,
 ) -> BatchReport:
+    prestart(executor)
     exp, path = load_experiment(file, replications)
     out = Path(out) if out is not None else Path("results") / exp.name
     workers = workers or (1 if executor == "serial" else default_workers())

@@ -36,6 +36,17 @@ def execute(chunks: list[list[RunSpec]], task: partial, executor: str, workers: 
         raise ExperimentError(None, "--executor", f"one of {', '.join(EXECUTORS)}, not {executor!r}")
 
 
+def prestart(executor: str) -> None:
+    """Start the fork server now, so that it imports the model while this process is still
+    reading the experiment and planning the runs (about a second saved on every batch)."""
+    if executor == "processes":
+        from multiprocessing import forkserver
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["experiments.worker"])
+        forkserver.ensure_running()
+
+
 def _processes(chunks: list[list[RunSpec]], task: partial, workers: int) -> Iterator[ChunkResult]:
     # forkserver: workers start from a clean process, not a fork of one that may hold threads;
     # preloading the worker module there means each worker starts with the model already imported.

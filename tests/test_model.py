@@ -314,3 +314,19 @@ def test_state_stays_in_bounds_for_any_valid_parameters(data, seed):
     assert (out[["trade_loss_jpn", "trade_loss_kor", "trade_loss_chn", "trade_loss_usa"]] >= 0).all().all()
     assert all(0.0 <= c <= 1.0 for c in m.capital)
     assert (out["agreements"] >= 0).all() and (out["agreements"] <= 4).all()
+
+
+def test_dated_history_event_sours_both_publics(scenario_dir):
+    """With random choice (rationality 0) both runs draw the same moves; only the event differs."""
+    head = 'name = "h{n}"\nextends = "baseline"\ndescription = "t"\narticle_passage = "t"\n'
+    event = ('[[events]]\ndate = "2025-11"\nsource = "KOR"\ntarget = "JPN"\nkind = "history"\n'
+             'move = "court_ruling"\nref = "test"\n')
+    (scenario_dir / "h1.toml").write_text(head.format(n=1) + event)
+    (scenario_dir / "h0.toml").write_text(head.format(n=0))
+    kw = {"decision.rationality": 0.0, "mechanisms.history_flareups": False}
+    with_event = ThawModel(scenario_dir / "h1.toml", rng=4, months=1, **kw).run().outcomes().iloc[-1]
+    without = ThawModel(scenario_dir / "h0.toml", rng=4, months=1, **kw).run().outcomes().iloc[-1]
+    op = ThawModel(scenario_dir / "h1.toml", rng=4).config.params.dynamics.opinion
+    shock = op.history_shock * (1 - op.relaxation)  # month-end relaxation takes back a little
+    assert with_event["jpn_fav_kor"] <= without["jpn_fav_kor"] - shock + 1e-9  # the target public: shock and more
+    assert with_event["kor_fav_jpn"] == pytest.approx(without["kor_fav_jpn"] - shock)  # the other public
