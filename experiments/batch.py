@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from experiments.design import RunSpec, design_points, plan
 from experiments.executors import default_workers, execute, prestart
-from experiments.spec import Experiment, describe, file_hash, load_experiment
+from experiments.spec import Experiment, file_hash, load_experiment
 from experiments.store import ResultsStore, now
 from experiments.worker import run_chunk
 from model import load_scenario
@@ -132,7 +132,7 @@ def _manifest(exp: Experiment, path: Path, old: dict[str, Any] | None, executor:
     points = design_points(exp.design)
     return {
         "experiment": {"name": exp.name, "file": str(path), "file_hash": file_hash(path),
-                       "identity": exp.identity(), "content": describe(exp)},
+                       "identity": exp.identity(), "content": exp.model_dump(mode="json")},
         "scenario_hashes": scenarios,
         "root_seed": exp.root_seed,
         "replications": exp.replications,

@@ -11,7 +11,7 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -29,7 +29,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-Number = float | int
 Value = float | int | bool | str
 
 
@@ -143,7 +142,3 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def describe(exp: Experiment) -> dict[str, Any]:
-    return exp.model_dump(mode="json")
