@@ -188,7 +188,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
           f"results in {report.out}")
     results = load(report.out)
     print()
-    print(format_table(results.summary()))
+    if results.manifest["design"]["kind"] in ("lhs", "sobol"):
+        # a sample has too many points, each with few runs, for a per-point table to say anything
+        print(format_table(results.summary(by="scenario")))
+        print(f"Per design point: experiments.load({str(report.out)!r}).summary()")
+    else:
+        table = format_table(results.summary()).splitlines()
+        shown = table[:41] + ([f"… {len(table) - 42} more rows: experiments.load({str(report.out)!r}).summary()",
+                               table[-1]] if len(table) > 42 else table[41:])
+        print("\n".join(shown))
     if report.failed:
         print(f"\nthaw batch: {report.failed} run(s) failed (run ids {report.failures[:10]}"
               f"{' …' if report.failed > 10 else ''}); their tracebacks are in the `error` column of the runs "

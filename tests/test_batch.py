@@ -315,3 +315,12 @@ def test_malformed_and_missing_experiment_files(tmp_path):
         res = subprocess.run([sys.executable, "-m", "experiments.cli", "batch", *args], cwd=ROOT,
                              capture_output=True, text=True)
         assert res.returncode == 2 and needle in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cli_summarises_a_sampled_design_per_scenario(tmp_path, capsys):
+    exp = experiment(tmp_path, reps=1, text=SOBOL)
+    assert main(["batch", str(exp), "--out", str(tmp_path / "out"), "--executor", "serial", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Per design point" in out
+    table = out.split("\n\n", 1)[1]
+    assert sum(line.startswith("baseline") for line in table.splitlines()) == 1  # one row, not one per point
