@@ -125,7 +125,7 @@ def calibrate(budget: int = 300, seeds: int = 12, blocks: int = 2, scenario: str
     """Fit the free parameters; write (and return) the calibration record."""
     t0 = time.perf_counter()
     base = load_scenario(scenario)
-    start = {k: _value(base, k) for k in PARAMETERS}
+    start = {k: float(base.value(k)) for k in PARAMETERS}
     start = {k: min(max(v, PARAMETERS[k][0]), PARAMETERS[k][1]) for k, v in start.items()}
     seed_block = list(range(seeds))
     before = simulate(start, seed_block, scenario)
@@ -159,13 +159,6 @@ def calibrate(budget: int = 300, seeds: int = 12, blocks: int = 2, scenario: str
         Path(out).write_text(json.dumps(record, indent=2) + "\n")
         log(f"calibrate: wrote {out}")
     return record
-
-
-def _value(loaded, key: str) -> float:
-    node: Any = loaded.params.model_dump()
-    for part in key.split("."):
-        node = node[part]
-    return float(node)
 
 
 def source_text(entry: dict[str, Any]) -> str:

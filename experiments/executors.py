@@ -42,16 +42,20 @@ def prestart(executor: str) -> None:
     if executor == "processes":
         from multiprocessing import forkserver
 
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["experiments.worker"])
+        _forkserver_context()
         forkserver.ensure_running()
 
 
-def _processes(chunks: list[list[RunSpec]], task: partial, workers: int) -> Iterator[ChunkResult]:
-    # forkserver: workers start from a clean process, not a fork of one that may hold threads;
-    # preloading the worker module there means each worker starts with the model already imported.
+def _forkserver_context() -> multiprocessing.context.BaseContext:
+    """forkserver: workers start from a clean process, not a fork of one that may hold threads;
+    preloading the worker module there means each worker starts with the model already imported."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["experiments.worker"])
+    return ctx
+
+
+def _processes(chunks: list[list[RunSpec]], task: partial, workers: int) -> Iterator[ChunkResult]:
+    ctx = _forkserver_context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     # Keep at most 2 chunks a worker in flight, so an interrupt loses little and memory stays flat.
     pending: set[Future] = set()

@@ -57,6 +57,13 @@ class LoadedScenario:
         blob = json.dumps(self.params.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
+    def value(self, key: str) -> Any:
+        """The resolved value at a dotted key, e.g. ``states.USA.commitment``."""
+        node: Any = self.params.model_dump()
+        for part in key.split("."):
+            node = node[part]
+        return node
+
     def with_overrides(self, overrides: dict[str, Any], source: str = OVERRIDE_SOURCE) -> LoadedScenario:
         """A copy with dotted-path values replaced, revalidated, each override's source recorded."""
         if not overrides:

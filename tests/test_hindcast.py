@@ -100,7 +100,7 @@ def test_calibration_runs_end_to_end_on_a_tiny_budget(tmp_path):
     path = calibration.apply(record, scenario=str(folder / "baseline.toml"))
     sc = load_scenario(path)
     for key, entry in record["parameters"].items():
-        assert calibration._value(sc, key) == pytest.approx(entry["value"])
+        assert sc.value(key) == pytest.approx(entry["value"])
         assert sc.sources[key].startswith("calibrated")
 
 
@@ -108,7 +108,7 @@ def test_calibrated_defaults_in_the_scenarios_match_the_calibration_file():
     for name in ("baseline", "hindcast_2013_2025", "china_coerces_japan"):
         sc = load_scenario(name)
         for key, entry in RECORD["parameters"].items():
-            assert calibration._value(sc, key) == pytest.approx(entry["value"]), (name, key)
+            assert sc.value(key) == pytest.approx(entry["value"]), (name, key)
             assert sc.sources[key].startswith("calibrated"), (name, key)
 
 

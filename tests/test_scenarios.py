@@ -100,7 +100,7 @@ def test_any_in_range_value_is_accepted(data):
     p = data.draw(st.sampled_from(NUMERIC))
     value = data.draw(_in_range(p))
     sc = load_scenario("baseline", {p.name: value})
-    assert resolved_value(sc, p.name) == value
+    assert sc.value(p.name) == value
 
 
 @settings(max_examples=150, deadline=None)
@@ -152,13 +152,6 @@ def _fields(section: str) -> list[str]:
     for part in section.split("."):
         cls = cls.model_fields[part].annotation
     return list(cls.model_fields)
-
-
-def resolved_value(sc, key):
-    node = sc.params.model_dump()
-    for part in key.split("."):
-        node = node[part]
-    return node
 
 
 # --------------------------------------------------------------------------------------------
