@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from model.countries import CHN, INDEX, JPN, KOR, USA
+from model.roles import Roles
 
 KINDS: tuple[str, ...] = (
     "hold",
@@ -106,44 +106,47 @@ CHINA_MIL_TOOLS = ("force_posture",)
 
 
 @cache
-def tools_for(source: int, target: int, kind: str) -> tuple[str, ...]:
+def tools_for(roles: Roles, source: int, target: int, kind: str) -> tuple[str, ...]:
     """The concrete moves ``source`` may choose toward ``target`` for ``kind`` (empty: not allowed).
 
-    Why these limits: alignment moves only make sense from the two allies toward the US (joining
-    frameworks, missile defence) or China (Taiwan statements); the history dispute is a matter
-    between Japan and Korea; only the US gives extended-deterrence pledges; and the allies do not
-    use military coercion against their patron.
+    Why these limits: alignment moves only make sense from the two allies toward their patron
+    (joining frameworks, missile defence) or their rival (Taiwan statements); the history dispute
+    is a matter between the two allies; only the patron gives extended-deterrence pledges; the
+    allies and their patron do not use military coercion against each other; and a state coerces
+    only the states its role allows (``roles.coercible``).
     """
-    allies = (JPN, KOR)
+    allies = roles.allies
     if kind == "hold":
         return ("hold",)
+    if kind in COERCIVE_KINDS and target not in roles.coercible[source]:
+        return ()
     if kind == "align":
-        if source in allies and target == USA:
+        if source in allies and target == roles.patron:
             return ("missile_defence", "join_framework")
-        if source in allies and target == CHN:
+        if source in allies and target == roles.rival:
             return ("taiwan_statement",)
         return ()
     if kind == "reassure":
         base = DECISION_TOOLS["reassure"]
-        return base + ("deterrence_pledge",) if source == USA and target in allies else base
+        return base + ("deterrence_pledge",) if source == roles.patron and target in allies else base
     if kind == "protest":
-        if {source, target} == set(allies):
+        if roles.is_ally_pair(source, target):
             return DECISION_TOOLS["protest"]
         return ("criticism",)
-    if kind == "coerce_mil" and {source, target} & {USA} and {source, target} & set(allies):
+    if kind == "coerce_mil" and roles.patron in (source, target) and (source in allies or target in allies):
         return ()
-    if source == CHN and kind == "coerce_econ":
+    if source == roles.rival and kind == "coerce_econ":
         return CHINA_ECON_TOOLS
     return DECISION_TOOLS[kind]
 
 
 @cache
-def kind_goldstein(source: int, target: int, kind: str) -> float:
+def kind_goldstein(roles: Roles, source: int, target: int, kind: str) -> float:
     """Mean Goldstein weight of the moves available for a kind: what the decision expects of it."""
-    tools = tools_for(source, target, kind)
+    tools = tools_for(roles, source, target, kind)
     if kind == "hold" or not tools:
         return 0.0
     return sum(MOVES[t].goldstein for t in tools) / len(tools)
 
 
-__all__ = ["INDEX", "KINDS", "MOVES", "Move", "GOLDSTEIN", "tools_for", "kind_goldstein"]
+__all__ = ["KINDS", "MOVES", "Move", "GOLDSTEIN", "tools_for", "kind_goldstein"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -32,43 +31,45 @@ OUTCOME_COLUMNS = [
     "rupture",
 ]
 EVENT_COLUMNS = ["month", "date", "source", "target", "move", "cameo_code", "goldstein", "intensity", "trigger"]
-_ATTRIBUTE = {"agreements": "agreements_in_force"}
 
 
 class OutcomeCollector(mesa.DataCollector):
-    """Mesa's DataCollector, collecting plain model attributes without a deepcopy per value.
+    """Mesa's DataCollector, collecting the month's outcome values without a deepcopy per value.
 
-    Every outcome is an immutable number, string or bool, so Mesa's defensive ``deepcopy`` buys
-    nothing here and costs a third of a run's time (measured with cProfile). Subclassing keeps
+    The components write each month's values into ``model.state.out`` (their measure phase); every
+    outcome is an immutable number, string or bool, so Mesa's defensive ``deepcopy`` buys nothing
+    here and costs a third of a run's time (measured with cProfile). Subclassing keeps
     ``model_vars`` and ``_collection_steps`` exactly as ``mesa.batch_run`` reads them.
     """
 
     def __init__(self) -> None:
-        super().__init__(model_reporters={c: _ATTRIBUTE.get(c, c) for c in OUTCOME_COLUMNS})
-        self._columns = [self.model_vars[c] for c in OUTCOME_COLUMNS]
-        self._read = attrgetter(*(_ATTRIBUTE.get(c, c) for c in OUTCOME_COLUMNS))
+        super().__init__(model_reporters={c: _reporter(c) for c in OUTCOME_COLUMNS})
+        self._columns = [(self.model_vars[c], c) for c in OUTCOME_COLUMNS]
 
     def collect(self, model: ThawModel) -> None:
         self._collection_steps.append(model.time)
-        for values, value in zip(self._columns, self._read(model), strict=True):
-            values.append(value)
+        out = model.state.out
+        for values, c in self._columns:
+            values.append(out[c])
+
+
+def _reporter(column: str):
+    return lambda model: model.state.out[column]
 
 
 def summarise(model: ThawModel) -> dict[str, Any]:
     """Per-run results: did the thaw survive, when it broke, coercion and its backfire."""
-    episodes = model.episodes
-    out: dict[str, Any] = {
-        "scenario": model.config.name,
-        "months": model.month,
-        "thaw_survived": model.rupture_month is None,
-        "months_to_rupture": model.rupture_month,
-        "coercion_episodes": len(episodes),
-        "coercion_backfired": sum(1 for e in episodes if e["backfired"]),
-        "agreements_formed": len(model.agreements),
-        "moves": len(model.event_log),
-    }
+    out: dict[str, Any] = {"scenario": model.config.name, "months": model.month}
+    for c in model.components.values():
+        c.summarise(out)
+    ordered = {k: out[k] for k in SUMMARY_KEYS if k in out}
+    ordered["moves"] = len(model.event_log)
     dc = model.datacollector
     for col in OUTCOME_COLUMNS:
         if col not in ("month", "date") and dc.model_vars[col]:
-            out[f"final_{col}"] = dc.model_vars[col][-1]
-    return out
+            ordered[f"final_{col}"] = dc.model_vars[col][-1]
+    return ordered
+
+
+SUMMARY_KEYS = ("scenario", "months", "thaw_survived", "months_to_rupture", "coercion_episodes", "coercion_backfired",
+                "agreements_formed")

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from model.roles import Roles
 from model.schema import SOURCED_SECTIONS, Scenario
 
 #: Arrays that a child scenario appends to its parent's instead of replacing.
@@ -50,6 +51,14 @@ class LoadedScenario:
     @property
     def name(self) -> str:
         return self.params.name
+
+    @property
+    def roles(self) -> Roles:
+        """Who plays which part (allies, patron, rival, who may coerce whom)."""
+        found = self._variants.get("roles")
+        if found is None:
+            found = self._variants["roles"] = roles_of(self.params)
+        return found
 
     @property
     def hash(self) -> str:
@@ -342,3 +351,7 @@ def resolved_parameters(loaded: LoadedScenario) -> list[tuple[str, Any, str]]:
     for section in SOURCED_SECTIONS:
         walk(dumped[section], section)
     return rows
+
+
+def roles_of(params: Scenario) -> Roles:
+    return Roles.build(tuple(params.state_map()))

@@ -385,6 +385,10 @@ class Scenario(Strict):
     events: list[Event] = []
     elections: list[Election] = []
 
+    def state_map(self) -> dict[str, StateParams]:
+        """The states by code, in the scenario's order."""
+        return {c: getattr(self.states, c) for c in CODES}
+
     @model_validator(mode="after")
     def _dates_in_range(self) -> Scenario:
         for i, e in enumerate(self.events):

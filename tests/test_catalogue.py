@@ -17,7 +17,9 @@ from model.catalogue import (
     kind_goldstein,
     tools_for,
 )
-from model.countries import CHN, JPN, KOR, USA
+from model.roles import BASE_ROLES as R
+
+JPN, KOR, CHN, USA = range(4)
 
 DATA = Path(__file__).resolve().parents[1] / "model" / "data"
 
@@ -53,13 +55,13 @@ def test_every_tool_and_default_move_is_in_the_catalogue():
 
 
 def test_who_may_do_what():
-    assert tools_for(CHN, JPN, "align") == ()
-    assert "taiwan_statement" in tools_for(JPN, CHN, "align")
-    assert set(tools_for(KOR, USA, "align")) == {"missile_defence", "join_framework"}
-    assert tools_for(JPN, USA, "coerce_mil") == ()
-    assert "deterrence_pledge" in tools_for(USA, KOR, "reassure")
-    assert "deterrence_pledge" not in tools_for(JPN, KOR, "reassure")
-    assert "cultural_cancellation" in tools_for(CHN, JPN, "coerce_econ")
-    assert "history_dispute" in tools_for(KOR, JPN, "protest")
-    assert kind_goldstein(JPN, KOR, "hold") == 0.0
-    assert kind_goldstein(JPN, KOR, "cooperate") > 0 > kind_goldstein(JPN, KOR, "protest")
+    assert tools_for(R, CHN, JPN, "align") == ()
+    assert "taiwan_statement" in tools_for(R, JPN, CHN, "align")
+    assert set(tools_for(R, KOR, USA, "align")) == {"missile_defence", "join_framework"}
+    assert tools_for(R, JPN, USA, "coerce_mil") == ()
+    assert "deterrence_pledge" in tools_for(R, USA, KOR, "reassure")
+    assert "deterrence_pledge" not in tools_for(R, JPN, KOR, "reassure")
+    assert "cultural_cancellation" in tools_for(R, CHN, JPN, "coerce_econ")
+    assert "history_dispute" in tools_for(R, KOR, JPN, "protest")
+    assert kind_goldstein(R, JPN, KOR, "hold") == 0.0
+    assert kind_goldstein(R, JPN, KOR, "cooperate") > 0 > kind_goldstein(R, JPN, KOR, "protest")

@@ -1,0 +1,180 @@
+"""The decision: every state scores each (move kind, target) and picks by a logit rule.
+
+Additive on purpose: each term is one of the DESIGN's motives (relations, security, economics,
+domestic politics, reciprocity, doctrine) with one weight ``decision.w_*`` that can be read, set to
+zero and swept; the formula is docs/model.md §7.1. Moves take effect at once (``State.apply_move``),
+so a state that acts later in the (shuffled) month already sees what was done to it earlier.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from model.catalogue import COERCIVE_KINDS, COOPERATIVE_WEIGHT, KINDS, MOVES, kind_goldstein, tools_for
+from model.components.base import Component
+from model.roles import Roles
+from model.state import State
+
+if TYPE_CHECKING:
+    from model.components.coercion import Coercion
+
+CONFLICT_ROLES = {"protest": 1, "coerce_econ": 4, "coerce_mil": 4}
+# The role of an option in the utility: which motive-specific terms it adds.
+COOPERATIVE, PROTEST, ALIGN_PATRON, ALIGN_RIVAL, COERCE = range(5)
+#: The decision weights, in the order ``Decision`` unpacks them (read from the schema's w_* fields).
+WEIGHTS = ("affinity", "reciprocity", "opinion", "security", "economics", "capital", "history", "hawkishness",
+           "alliance", "hedging", "solidarity", "agreement")
+
+
+class Option(NamedTuple):
+    kind: str
+    tools: tuple[str, ...]
+    g: float  # expected Goldstein weight / 10
+    cw: float  # how much the kind counts as cooperation
+    base: float
+    cost: float  # political capital cost at full unpopularity
+    role: int
+    econ: bool
+
+
+@cache
+def options_for(roles: Roles, s: int, t: int, coercion: bool, base: tuple, cost: tuple) -> tuple[Option, ...]:
+    """Every kind ``s`` may choose toward ``t``, with the parts of its utility that do not change
+    during a run precomputed (read 60 × 12 times a run; cached across runs)."""
+    base_of, cost_of = dict(base), dict(cost)
+    opts = []
+    for kind in KINDS[1:]:
+        if kind in COERCIVE_KINDS and not coercion:
+            continue
+        tools = tools_for(roles, s, t, kind)
+        if not tools:
+            continue
+        cw = COOPERATIVE_WEIGHT.get(kind, 0.0)
+        if kind == "align":
+            role = ALIGN_PATRON if t == roles.patron else ALIGN_RIVAL
+            cw = 0.5 if t == roles.patron else 0.0  # aligning with the patron is also cooperation with it
+        else:
+            role = CONFLICT_ROLES.get(kind, COOPERATIVE)
+        g = kind_goldstein(roles, s, t, kind) / 10.0
+        opts.append(Option(kind, tools, g, cw, base_of[kind], cost_of[kind], role, kind == "coerce_econ"))
+    return tuple(opts)
+
+
+class Decision(Component):
+    name = "decision"
+    params = ("decision",)
+    reads = ("relations", "capital", "leaders", "credibility", "commitment", "hedge", "agreements_in_force")
+    phases = ("decisions",)
+    records = ("trigger decision", "trigger reciprocity")
+
+    def __init__(self, state: State, coercion: Coercion | None = None):
+        super().__init__(state)
+        d = state.params.decision
+        self.lam = d.rationality
+        self.w = tuple(getattr(d, f"w_{k}") for k in WEIGHTS)
+        self.mix = state.params.dynamics.hedging.mix
+        self.coercion = coercion if state.mechanisms.coercion else None
+        roles, n = state.roles, state.n
+        base, cost = tuple(d.base.items()), tuple(d.capital_cost.items())
+        on = state.mechanisms.coercion
+        self.targets = [[t for t in range(n) if t != s] for s in range(n)]
+        self.third = [[tuple(k for k in range(n) if k not in (s, t)) for t in range(n)] for s in range(n)]
+        self.options = [[options_for(roles, s, t, on, base, cost) if t != s else () for t in range(n)] for s in range(n)]
+
+    def utilities(self, s: int, t: int) -> list[float]:
+        """Expected utility of each allowed kind of ``s`` toward ``t`` (holding scores 0), in the
+        order of ``self.options[s][t]``. Written flat: it is the model's hot loop."""
+        st = self.state
+        R = st.relations
+        roles = st.roles
+        wa, wr, wo, wsec, wecon, wcap, whist, whawk, wall, whedge, wsol, wagr = self.w
+        O_st = R.opinion[s][t]
+        rel = wa * R.affinity[s][t] + wr * R.memory[s][t] + wo * (O_st - 50.0) / 50.0
+        econ = wecon * R.exposure[s][t] * 0.1
+        Ts, Tt = R.threat[s], R.threat[t]
+        shared = 0.0
+        for k in self.third[s][t]:
+            shared += Ts[k] if Ts[k] < Tt[k] else Tt[k]
+        coop = wsec * shared + econ + wsol * R.solidarity[s][t]
+        hawk = history = accommodate = 0.0
+        leader = st.leaders[s]
+        if s in roles.allies:
+            if t == roles.other_ally(s):
+                coop += wagr * st.agreements_in_force + whedge * st.hedge * self.mix
+                history = whist * leader.history_stance
+            elif t == roles.patron:  # centred: a credible patron attracts, a doubtful one repels
+                coop += wall * (2.0 * st.credibility - 1.0)
+            elif t == roles.rival:
+                hawk = whawk * leader.hawkishness
+                accommodate = whedge * st.hedge * (1.0 - self.mix)
+        elif s == roles.patron:
+            if t == roles.rival:
+                hawk = whawk * leader.hawkishness
+            elif t in roles.allies:
+                coop += wall * (2.0 * st.commitment - 1.0)
+        cap = st.capital[s]
+        scarcity = wcap / (cap if cap > 0.05 else 0.05)
+        unpop_coop = scarcity * (50.0 - O_st) / 50.0 if O_st < 50.0 else 0.0  # cooperating with the disliked
+        unpop_conflict = scarcity * (O_st - 50.0) / 50.0 if O_st > 50.0 else 0.0  # attacking the liked
+        doctrine = self.coercion.doctrine_utility(st, t) if s == roles.rival and self.coercion is not None else 0.0
+        k_coop = accommodate - hawk - 0.5 * history
+        k_protest = wsec * Ts[t] + hawk + history - accommodate
+        k_coerce = 0.5 * hawk - accommodate + doctrine
+        out = []
+        for _kind, _tools, g, cw, base, cost, role, is_econ in self.options[s][t]:
+            u = base + g * rel + cw * coop
+            if role == COOPERATIVE:
+                u += k_coop - cost * unpop_coop
+            elif role == PROTEST:
+                u += k_protest - cost * unpop_conflict
+            elif role == ALIGN_PATRON:
+                u += wsec * Ts[roles.rival] - cost * unpop_coop
+            elif role == ALIGN_RIVAL:
+                u += hawk - accommodate - cost * scarcity * 0.2
+            else:
+                u += k_coerce - cost * unpop_conflict
+                if is_econ:
+                    u -= econ
+            out.append(u)
+        return out
+
+    def decide(self, s: int) -> None:
+        """Choose at most one move toward each other state and carry it out at once."""
+        st = self.state
+        rnd = st.random.random
+        lam = self.lam
+        exp = math.exp
+        for t in self.targets[s]:
+            utils = self.utilities(s, t)
+            try:
+                weights = [exp(lam * u) for u in utils]
+                hold = 1.0  # exp(lam * 0): holding scores zero
+            except OverflowError:  # only at extreme rationality: shift by the best utility
+                top = max(0.0, *utils)
+                weights = [exp(lam * (u - top)) for u in utils]
+                hold = exp(-lam * top)
+            r = rnd() * (hold + sum(weights)) - hold
+            if r < 0.0:
+                continue
+            opts = self.options[s][t]
+            chosen = opts[-1]  # guards against rounding leaving r just above the last weight
+            for opt, w in zip(opts, weights, strict=True):
+                if r < w:
+                    chosen = opt
+                    break
+                r -= w
+            self.act(s, t, chosen.kind, chosen.tools)
+
+    def act(self, s: int, t: int, kind: str, tools: tuple[str, ...]) -> None:
+        """Carry out a decided move of ``kind``: pick the concrete move, its intensity and trigger."""
+        st = self.state
+        if s == st.roles.rival and kind in COERCIVE_KINDS and self.coercion is not None:
+            move, intensity, trigger = self.coercion.choose(st, t, kind, tools)
+        else:
+            intensity, trigger = 1.0, "decision"
+            move = tools[0] if len(tools) == 1 else tools[int(st.random.random() * len(tools))]
+            if st.relations.memory[s][t] < -0.3 and MOVES[move].goldstein < 0:
+                trigger = "reciprocity"
+        st.apply_move(s, t, move, intensity, trigger)

@@ -1,0 +1,141 @@
+"""The model's state: pairwise relations, per-state quantities, and the one way a move happens.
+
+Components (``model/components``) read and write this object and nothing else of the model, so
+that no mechanism needs to import the model back. Pairwise numbers live in one ``Relations``
+object as plain nested lists (faster than numpy arrays at n = 4 or 5 in the per-move hot path);
+rows are mutated in place and never replaced, and nobody keeps a row alias between months.
+"""
+
+from __future__ import annotations
+
+import random as _random
+from collections.abc import Callable
+from typing import Any
+
+from model.catalogue import GOLDSTEIN, KINDS, MOVES, Move
+from model.roles import Roles
+from model.schema import Leader, Scenario
+
+#: A per-move hook: (state, source, target, move, goldstein, goldstein/10 · intensity, intensity).
+MoveHook = Callable[["State", int, int, Move, float, float, float], None]
+
+
+class Relations:
+    """What each state holds about each other state, indexed ``[holder][other]``.
+
+    ``opinion`` the holder public's favourability of the other (%), ``opinion_level`` where it
+    relaxes to, ``threat`` threat perception (0 … 1) and ``threat_level`` its structural level,
+    ``affinity`` government-to-government affinity (−1 … 1), ``exposure`` bilateral trade (% of the
+    holder's GDP), ``memory`` the decaying sum of moves received (reciprocity), ``solidarity`` with
+    a coerced fellow ally.
+    """
+
+    __slots__ = ("n", "opinion", "opinion_level", "threat", "threat_level", "affinity", "exposure", "memory",
+                 "solidarity")
+    FIELDS = __slots__[1:]
+
+    def __init__(self, n: int, **matrices: list[list[float]]):
+        self.n = n
+        for name in self.FIELDS:
+            m = matrices.get(name)
+            rows = [list(map(float, r)) for r in m] if m is not None else [[0.0] * n for _ in range(n)]
+            if len(rows) != n or any(len(r) != n for r in rows):
+                raise ValueError(f"Relations.{name} must be {n}×{n}")
+            setattr(self, name, rows)
+
+    @classmethod
+    def from_states(cls, codes: tuple[str, ...], states: dict[str, Any]) -> Relations:
+        rows = [states[c] for c in codes]
+
+        def matrix(field: str, fill: float = 0.0) -> list[list[float]]:
+            return [[getattr(r, field).get(c, fill) for c in codes] for r in rows]
+
+        threat = matrix("threat")
+        return cls(len(codes), opinion=matrix("opinion", 50.0), opinion_level=matrix("opinion_level", 50.0),
+                   threat=threat, threat_level=[row[:] for row in threat], affinity=matrix("affinity"),
+                   exposure=matrix("exposure"))
+
+    def get(self, name: str, holder: int, other: int) -> float:
+        """One named pairwise value, e.g. ``get("opinion", KOR, JPN)``."""
+        if name not in self.FIELDS:
+            raise KeyError(f"no relation {name!r}; relations are {', '.join(self.FIELDS)}")
+        return getattr(self, name)[holder][other]
+
+    def snapshot(self) -> dict[str, list[list[float]]]:
+        """A deep copy of every matrix (for tests and for comparing before/after a mechanism)."""
+        return {name: [row[:] for row in getattr(self, name)] for name in self.FIELDS}
+
+
+class State:
+    """Everything the mechanisms share. Mechanism-private state (trade cuts, agreements, episodes,
+    tallies) lives on the component that owns it."""
+
+    __slots__ = ("params", "mechanisms", "roles", "codes", "n", "random", "month", "date", "start", "horizon",
+                 "relations", "capital", "leaders", "credibility", "commitment", "hedge", "agreements_in_force",
+                 "event_log", "leader_log", "out", "_hooks", "_hook_table")
+
+    def __init__(self, params: Scenario, roles: Roles, rng: _random.Random, horizon: int, start_date: str):
+        self.params = params
+        self.mechanisms = params.mechanisms
+        self.roles = roles
+        self.codes = roles.codes
+        self.n = roles.n
+        self.random = rng
+        self.month = 0
+        self.date = start_date
+        self.start = params.start
+        self.horizon = horizon
+        states = params.state_map()
+        self.relations = Relations.from_states(self.codes, states)
+        self.capital = [states[c].political_capital for c in self.codes]
+        self.leaders: list[Leader] = [states[c].leader for c in self.codes]
+        patron = states[self.codes[roles.patron]]
+        self.credibility: float = patron.credibility
+        self.commitment: float = patron.commitment
+        self.hedge = 0.0  # hedging pressure this month (components/hedging.py)
+        self.agreements_in_force = 0  # the allies' agreements in force (components/agreements.py)
+        self.event_log: list[tuple] = []
+        self.leader_log: list[tuple[int, str, str, str, str]] = []  # month, date, state, name, how
+        self.out: dict[str, Any] = {}  # this month's outcome values, written in the measure phase
+        self._hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]] = []
+        self._hook_table: dict[tuple[int, int, str], tuple[MoveHook, ...]] = {}
+
+    # -----------------------------------------------------------------------------------------
+    def set_move_hooks(self, hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]]) -> None:
+        """The active components' move effects, in component order, each with the filter that says
+        for which (source, target, kind) it acts."""
+        self._hooks = hooks
+        self._hook_table = {}
+
+    def hooks_for(self, s: int, t: int, kind: str) -> tuple[MoveHook, ...]:
+        key = (s, t, kind)
+        found = self._hook_table.get(key)
+        if found is None:
+            found = self._hook_table[key] = tuple(h for h, acts in self._hooks if acts(self.roles, s, t, kind))
+        return found
+
+    def apply_move(self, s: int, t: int, move_name: str, intensity: float, trigger: str,
+                   cameo_code: str | None = None) -> None:
+        """Carry out one move from ``s`` to ``t``: every active mechanism's effect, then the log.
+
+        A dated event may log (and weigh) its recorded CAMEO code instead of the move's own.
+        """
+        mv = MOVES[move_name]
+        code = cameo_code or mv.cameo_code
+        goldstein = GOLDSTEIN[code]
+        gi = goldstein / 10.0 * intensity
+        for hook in self.hooks_for(s, t, mv.kind):
+            hook(self, s, t, mv, goldstein, gi, intensity)
+        codes = self.codes
+        self.event_log.append((self.month, self.date, codes[s], codes[t], move_name, code, goldstein, intensity, trigger))
+
+    def set_leader(self, i: int, leader: Leader, how: str) -> None:
+        self.leaders[i] = Leader.model_validate(leader.model_dump(include=set(Leader.model_fields)))
+        self.leader_log.append((self.month, self.date, self.codes[i], leader.name, how))
+
+
+def clip(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else hi if x > hi else x
+
+
+__all__ = ["Relations", "State", "MoveHook", "KINDS", "clip"]
