@@ -2,8 +2,8 @@
 
 Components (``model/components``) read and write this object and nothing else of the model, so
 that no mechanism needs to import the model back. Pairwise numbers live in one ``Relations``
-object as plain nested lists (faster than numpy arrays at n = 4 or 5 in the per-move hot path);
-rows are mutated in place and never replaced, and nobody keeps a row alias between months.
+object as flat lists (faster than numpy arrays at n = 4 or 5 in the per-move hot path);
+each matrix is mutated in place and never replaced, and nobody keeps an alias of it between months.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ from model.catalogue import GOLDSTEIN, KINDS, MOVES, Move
 from model.roles import Roles
 from model.schema import Leader, Scenario
 
-#: A per-move hook: (state, source, target, move, goldstein, goldstein/10 · intensity, intensity).
-MoveHook = Callable[["State", int, int, Move, float, float, float], None]
+#: A per-move hook: (state, source, target, flat index source→target, flat index target→source, move,
+#: goldstein, goldstein/10 · intensity, intensity).
+MoveHook = Callable[["State", int, int, int, int, Move, float, float, float], None]
 
 
 class Relations:
-    """What each state holds about each other state, indexed ``[holder][other]``.
+    """What each state holds about each other state: flat ``n × n`` lists indexed ``holder * n + other``.
 
     ``opinion`` the holder public's favourability of the other (%), ``opinion_level`` where it
     relaxes to, ``threat`` threat perception (0 … 1) and ``threat_level`` its structural level,
     ``affinity`` government-to-government affinity (−1 … 1), ``exposure`` bilateral trade (% of the
     holder's GDP), ``memory`` the decaying sum of moves received (reciprocity), ``solidarity`` with
-    a coerced fellow ally.
+    a coerced fellow ally. Flat, because one index is cheaper than two in the hot paths and a
+    month-end update is one comprehension per matrix; ``get`` and ``matrix`` are the readable views.
     """
 
     __slots__ = ("n", "opinion", "opinion_level", "threat", "threat_level", "affinity", "exposure", "memory",
@@ -36,12 +38,14 @@ class Relations:
 
     def __init__(self, n: int, **matrices: list[list[float]]):
         self.n = n
+        unknown = set(matrices) - set(self.FIELDS)
+        if unknown:
+            raise KeyError(f"no relation {', '.join(sorted(unknown))}; relations are {', '.join(self.FIELDS)}")
         for name in self.FIELDS:
             m = matrices.get(name)
-            rows = [list(map(float, r)) for r in m] if m is not None else [[0.0] * n for _ in range(n)]
-            if len(rows) != n or any(len(r) != n for r in rows):
+            if m is not None and (len(m) != n or any(len(r) != n for r in m)):
                 raise ValueError(f"Relations.{name} must be {n}×{n}")
-            setattr(self, name, rows)
+            setattr(self, name, [float(x) for r in m for x in r] if m is not None else [0.0] * (n * n))
 
     @classmethod
     def from_states(cls, codes: tuple[str, ...], states: dict[str, Any]) -> Relations:
@@ -52,18 +56,25 @@ class Relations:
 
         threat = matrix("threat")
         return cls(len(codes), opinion=matrix("opinion", 50.0), opinion_level=matrix("opinion_level", 50.0),
-                   threat=threat, threat_level=[row[:] for row in threat], affinity=matrix("affinity"),
-                   exposure=matrix("exposure"))
+                   threat=threat, threat_level=threat, affinity=matrix("affinity"), exposure=matrix("exposure"))
 
     def get(self, name: str, holder: int, other: int) -> float:
-        """One named pairwise value, e.g. ``get("opinion", KOR, JPN)``."""
+        """One named pairwise value, e.g. ``get("opinion", KOR, JPN)``: Korea's favourability of Japan."""
         if name not in self.FIELDS:
             raise KeyError(f"no relation {name!r}; relations are {', '.join(self.FIELDS)}")
-        return getattr(self, name)[holder][other]
+        return getattr(self, name)[holder * self.n + other]
+
+    def set(self, name: str, holder: int, other: int, value: float) -> None:
+        getattr(self, name)[holder * self.n + other] = value
+
+    def matrix(self, name: str) -> list[list[float]]:
+        """A copy of one relation as rows (``[holder][other]``)."""
+        flat, n = getattr(self, name), self.n
+        return [flat[i * n:(i + 1) * n] for i in range(n)]
 
     def snapshot(self) -> dict[str, list[list[float]]]:
-        """A deep copy of every matrix (for tests and for comparing before/after a mechanism)."""
-        return {name: [row[:] for row in getattr(self, name)] for name in self.FIELDS}
+        """Every relation as rows (for tests and for comparing before/after a mechanism)."""
+        return {name: self.matrix(name) for name in self.FIELDS}
 
 
 class State:
@@ -124,8 +135,10 @@ class State:
         code = cameo_code or mv.cameo_code
         goldstein = GOLDSTEIN[code]
         gi = goldstein / 10.0 * intensity
+        n = self.n
+        st, ts = s * n + t, t * n + s
         for hook in self.hooks_for(s, t, mv.kind):
-            hook(self, s, t, mv, goldstein, gi, intensity)
+            hook(self, s, t, st, ts, mv, goldstein, gi, intensity)
         codes = self.codes
         self.event_log.append((self.month, self.date, codes[s], codes[t], move_name, code, goldstein, intensity, trigger))
 

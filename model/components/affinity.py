@@ -25,14 +25,15 @@ class Affinity(Component):
         p = state.params.dynamics.affinity
         self.response, self.decay = p.response, p.decay
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         A = state.relations.affinity
         r = self.response * gi
-        A[t][s] = clip(A[t][s] + r, -1.0, 1.0)
-        A[s][t] = clip(A[s][t] + 0.5 * r, -1.0, 1.0)
+        A[ts] = clip(A[ts] + r, -1.0, 1.0)
+        A[st] = clip(A[st] + 0.5 * r, -1.0, 1.0)
 
     def on_end(self, state: State) -> None:
         """Runs before opinion's month end: the baseline is this month's favourability."""
         k = self.decay
-        for As, Os in zip(state.relations.affinity, state.relations.opinion, strict=True):
-            As[:] = [a + k * ((o - 50.0) / 50.0 - a) for a, o in zip(As, Os, strict=True)]
+        A = state.relations.affinity
+        A[:] = [a + k * ((o - 50.0) / 50.0 - a) for a, o in zip(A, state.relations.opinion)]

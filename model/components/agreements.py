@@ -41,7 +41,8 @@ class Agreements(Component):
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         return kind == "cooperate" and roles.is_ally_pair(s, t)
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         self.pending[s][mv.name] = state.month
 
     def on_end(self, state: State) -> None:
@@ -61,7 +62,7 @@ class Agreements(Component):
         for side in (a, b):
             pending[side] = {x: m for x, m in pending[side].items() if month - m < window - 1}
         O = state.relations.opinion
-        sour = max(0.0, (50.0 - 0.5 * (O[a][b] + O[b][a])) / 50.0)
+        sour = max(0.0, (50.0 - 0.5 * (O[a * state.n + b] + O[b * state.n + a])) / 50.0)
         n = 0
         for x in self.agreements:
             if x["lapsed"] is not None:

@@ -61,7 +61,8 @@ class Component:
         """Whether ``on_move`` has anything to do for a move of ``kind`` from ``s`` to ``t``."""
         return self.move_kinds is None or kind in self.move_kinds
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None: ...
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None: ...
 
     def on_end(self, state: State) -> None: ...
 

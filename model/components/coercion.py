@@ -51,13 +51,13 @@ class Coercion(Component):
     # Decision side -----------------------------------------------------------------------------
     def leverage(self, state: State, t: int) -> float:
         """The rival's leverage over ``t``: t's trade with it as a share of t's GDP, scaled."""
-        return state.relations.exposure[t][state.roles.rival] / self.doctrine.leverage_scale
+        return state.relations.exposure[t * state.n + state.roles.rival] / self.doctrine.leverage_scale
 
     def doctrine_utility(self, state: State, t: int) -> float:
         d = self.doctrine
         E = state.relations.exposure
         u = d.sensitivity * (self.provocation[t] - d.threshold) * self.leverage(state, t)
-        u -= d.own_cost * E[state.roles.rival][t] / 10.0
+        u -= d.own_cost * E[state.roles.rival * state.n + t] / 10.0
         if state.roles.other_ally(t) is not None:
             u -= d.restraint * state.credibility
         return u
@@ -76,7 +76,8 @@ class Coercion(Component):
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         return (kind == "align" and s != roles.rival) or (kind in COERCIVE_KINDS and s == roles.rival)
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         if mv.kind == "align":
             weight = self.red_lines.get(mv.name, 0.0)
             if weight > 0:
@@ -89,7 +90,7 @@ class Coercion(Component):
             if state.month - self.last_coercion[t] > EPISODE_GAP:
                 b = state.roles.other_ally(t)
                 self.episodes.append({"target": state.codes[t], "start": state.month,
-                                      "affinity_start": state.relations.affinity[t][b], "backfired": None})
+                                      "affinity_start": state.relations.affinity[t * state.n + b], "backfired": None})
             self.last_coercion[t] = state.month
 
     def on_end(self, state: State) -> None:
@@ -106,7 +107,7 @@ class Coercion(Component):
             for ep in self.episodes:
                 if ep["backfired"] is None and (state.month - ep["start"] >= BACKFIRE_HORIZON or not more):
                     t = state.codes.index(ep["target"])
-                    ep["backfired"] = A[t][state.roles.other_ally(t)] > ep["affinity_start"]
+                    ep["backfired"] = A[t * state.n + state.roles.other_ally(t)] > ep["affinity_start"]
 
     def summarise(self, out: dict[str, Any]) -> None:
         out["coercion_episodes"] = len(self.episodes)

@@ -62,6 +62,33 @@ def options_for(roles: Roles, s: int, t: int, coercion: bool, base: tuple, cost:
     return tuple(opts)
 
 
+#: How ``s`` stands to ``t``: which relation-specific terms its utilities add.
+OTHER, FELLOW_ALLY, ALLY_TO_PATRON, ALLY_TO_RIVAL, PATRON_TO_RIVAL, PATRON_TO_ALLY, RIVAL_TO_ANY = range(7)
+#: (target, flat index s→t, flat index pairs (s→k, t→k) of the third states, relation, options, rival)
+Plan = tuple[int, int, tuple[tuple[int, int], ...], int, tuple[Option, ...], int]
+
+
+def relation_of(roles: Roles, s: int, t: int) -> int:
+    if s in roles.allies:
+        if t == roles.other_ally(s):
+            return FELLOW_ALLY
+        return ALLY_TO_PATRON if t == roles.patron else ALLY_TO_RIVAL if t == roles.rival else OTHER
+    if s == roles.patron:
+        return PATRON_TO_RIVAL if t == roles.rival else PATRON_TO_ALLY if t in roles.allies else OTHER
+    return RIVAL_TO_ANY if s == roles.rival else OTHER
+
+
+@cache
+def plans_for(roles: Roles, coercion: bool, base: tuple, cost: tuple) -> tuple[tuple[Plan, ...], ...]:
+    """Per state, what its decision toward each other state needs that does not change in a run."""
+    n = roles.n
+    return tuple(
+        tuple((t, s * n + t, tuple((s * n + k, t * n + k) for k in range(n) if k not in (s, t)), relation_of(roles, s, t),
+               options_for(roles, s, t, coercion, base, cost), roles.rival)
+              for t in range(n) if t != s)
+        for s in range(n))
+
+
 class Decision(Component):
     name = "decision"
     params = ("decision",)
@@ -76,61 +103,58 @@ class Decision(Component):
         self.w = tuple(getattr(d, f"w_{k}") for k in WEIGHTS)
         self.mix = state.params.dynamics.hedging.mix
         self.coercion = coercion if state.mechanisms.coercion else None
-        roles, n = state.roles, state.n
-        base, cost = tuple(d.base.items()), tuple(d.capital_cost.items())
-        on = state.mechanisms.coercion
-        self.targets = [[t for t in range(n) if t != s] for s in range(n)]
-        self.third = [[tuple(k for k in range(n) if k not in (s, t)) for t in range(n)] for s in range(n)]
-        self.options = [[options_for(roles, s, t, on, base, cost) if t != s else () for t in range(n)] for s in range(n)]
+        self.plans = plans_for(state.roles, state.mechanisms.coercion, tuple(d.base.items()),
+                               tuple(d.capital_cost.items()))
 
     def utilities(self, s: int, t: int) -> list[float]:
         """Expected utility of each allowed kind of ``s`` toward ``t`` (holding scores 0), in the
-        order of ``self.options[s][t]``. Written flat: it is the model's hot loop."""
-        st = self.state
-        R = st.relations
-        roles = st.roles
+        order of ``options_for``."""
+        return self._utilities(s, next(p for p in self.plans[s] if p[0] == t))
+
+    def _utilities(self, s: int, plan: Plan) -> list[float]:
+        """Written flat, without helper calls: it is the model's hot loop."""
+        t, st_, thirds, relation, options, rival = plan
+        state = self.state
+        R = state.relations
         wa, wr, wo, wsec, wecon, wcap, whist, whawk, wall, whedge, wsol, wagr = self.w
-        O_st = R.opinion[s][t]
-        rel = wa * R.affinity[s][t] + wr * R.memory[s][t] + wo * (O_st - 50.0) / 50.0
-        econ = wecon * R.exposure[s][t] * 0.1
-        Ts, Tt = R.threat[s], R.threat[t]
+        O_st = R.opinion[st_]
+        rel = wa * R.affinity[st_] + wr * R.memory[st_] + wo * (O_st - 50.0) / 50.0
+        econ = wecon * R.exposure[st_] * 0.1
+        T = R.threat
         shared = 0.0
-        for k in self.third[s][t]:
-            shared += Ts[k] if Ts[k] < Tt[k] else Tt[k]
-        coop = wsec * shared + econ + wsol * R.solidarity[s][t]
+        for sk, tk in thirds:
+            shared += T[sk] if T[sk] < T[tk] else T[tk]
+        coop = wsec * shared + econ + wsol * R.solidarity[st_]
         hawk = history = accommodate = 0.0
-        leader = st.leaders[s]
-        if s in roles.allies:
-            if t == roles.other_ally(s):
-                coop += wagr * st.agreements_in_force + whedge * st.hedge * self.mix
-                history = whist * leader.history_stance
-            elif t == roles.patron:  # centred: a credible patron attracts, a doubtful one repels
-                coop += wall * (2.0 * st.credibility - 1.0)
-            elif t == roles.rival:
-                hawk = whawk * leader.hawkishness
-                accommodate = whedge * st.hedge * (1.0 - self.mix)
-        elif s == roles.patron:
-            if t == roles.rival:
-                hawk = whawk * leader.hawkishness
-            elif t in roles.allies:
-                coop += wall * (2.0 * st.commitment - 1.0)
-        cap = st.capital[s]
+        if relation == FELLOW_ALLY:
+            coop += wagr * state.agreements_in_force + whedge * state.hedge * self.mix
+            history = whist * state.leaders[s].history_stance
+        elif relation == ALLY_TO_PATRON:  # centred: a credible patron attracts, a doubtful one repels
+            coop += wall * (2.0 * state.credibility - 1.0)
+        elif relation == ALLY_TO_RIVAL:
+            hawk = whawk * state.leaders[s].hawkishness
+            accommodate = whedge * state.hedge * (1.0 - self.mix)
+        elif relation == PATRON_TO_RIVAL:
+            hawk = whawk * state.leaders[s].hawkishness
+        elif relation == PATRON_TO_ALLY:
+            coop += wall * (2.0 * state.commitment - 1.0)
+        cap = state.capital[s]
         scarcity = wcap / (cap if cap > 0.05 else 0.05)
         unpop_coop = scarcity * (50.0 - O_st) / 50.0 if O_st < 50.0 else 0.0  # cooperating with the disliked
         unpop_conflict = scarcity * (O_st - 50.0) / 50.0 if O_st > 50.0 else 0.0  # attacking the liked
-        doctrine = self.coercion.doctrine_utility(st, t) if s == roles.rival and self.coercion is not None else 0.0
+        doctrine = self.coercion.doctrine_utility(state, t) if relation == RIVAL_TO_ANY and self.coercion else 0.0
         k_coop = accommodate - hawk - 0.5 * history
-        k_protest = wsec * Ts[t] + hawk + history - accommodate
+        k_protest = wsec * T[st_] + hawk + history - accommodate
         k_coerce = 0.5 * hawk - accommodate + doctrine
         out = []
-        for _kind, _tools, g, cw, base, cost, role, is_econ in self.options[s][t]:
+        for _kind, _tools, g, cw, base, cost, role, is_econ in options:
             u = base + g * rel + cw * coop
             if role == COOPERATIVE:
                 u += k_coop - cost * unpop_coop
             elif role == PROTEST:
                 u += k_protest - cost * unpop_conflict
             elif role == ALIGN_PATRON:
-                u += wsec * Ts[roles.rival] - cost * unpop_coop
+                u += wsec * T[st_ - t + rival] - cost * unpop_coop
             elif role == ALIGN_RIVAL:
                 u += hawk - accommodate - cost * scarcity * 0.2
             else:
@@ -142,12 +166,11 @@ class Decision(Component):
 
     def decide(self, s: int) -> None:
         """Choose at most one move toward each other state and carry it out at once."""
-        st = self.state
-        rnd = st.random.random
+        rnd = self.state.random.random
         lam = self.lam
         exp = math.exp
-        for t in self.targets[s]:
-            utils = self.utilities(s, t)
+        for plan in self.plans[s]:
+            utils = self._utilities(s, plan)
             try:
                 weights = [exp(lam * u) for u in utils]
                 hold = 1.0  # exp(lam * 0): holding scores zero
@@ -158,14 +181,14 @@ class Decision(Component):
             r = rnd() * (hold + sum(weights)) - hold
             if r < 0.0:
                 continue
-            opts = self.options[s][t]
+            opts = plan[4]
             chosen = opts[-1]  # guards against rounding leaving r just above the last weight
             for opt, w in zip(opts, weights, strict=True):
                 if r < w:
                     chosen = opt
                     break
                 r -= w
-            self.act(s, t, chosen.kind, chosen.tools)
+            self.act(s, plan[0], chosen.kind, chosen.tools)
 
     def act(self, s: int, t: int, kind: str, tools: tuple[str, ...]) -> None:
         """Carry out a decided move of ``kind``: pick the concrete move, its intensity and trigger."""
@@ -175,6 +198,6 @@ class Decision(Component):
         else:
             intensity, trigger = 1.0, "decision"
             move = tools[0] if len(tools) == 1 else tools[int(st.random.random() * len(tools))]
-            if st.relations.memory[s][t] < -0.3 and MOVES[move].goldstein < 0:
+            if st.relations.memory[s * st.n + t] < -0.3 and MOVES[move].goldstein < 0:
                 trigger = "reciprocity"
         st.apply_move(s, t, move, intensity, trigger)

@@ -27,14 +27,15 @@ class Opinion(Component):
         self.response, self.relaxation = p.response, p.relaxation
         self.visibility = dict(p.visibility)
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         O = state.relations.opinion
-        O[t][s] = clip(O[t][s] + self.response * self.visibility[mv.kind] * gi, 0.0, 100.0)
+        O[ts] = clip(O[ts] + self.response * self.visibility[mv.kind] * gi, 0.0, 100.0)
 
     def on_end(self, state: State) -> None:
         k = self.relaxation
-        for Os, Ls in zip(state.relations.opinion, state.relations.opinion_level, strict=True):
-            Os[:] = [o + k * (lv - o) for o, lv in zip(Os, Ls, strict=True)]
+        O = state.relations.opinion
+        O[:] = [o + k * (lv - o) for o, lv in zip(O, state.relations.opinion_level)]
 
 
 def history_shock(state: State, intensity: float) -> None:
@@ -45,5 +46,6 @@ def history_shock(state: State, intensity: float) -> None:
         shock = state.params.dynamics.opinion.history_shock * intensity
         O = state.relations.opinion
         a, b = state.roles.allies
-        O[a][b] = max(0.0, O[a][b] - shock)
-        O[b][a] = max(0.0, O[b][a] - shock)
+        ab, ba = a * state.n + b, b * state.n + a
+        O[ab] = max(0.0, O[ab] - shock)
+        O[ba] = max(0.0, O[ba] - shock)

@@ -24,8 +24,9 @@ class PoliticalCapital(Component):
         self.cost = dict(state.params.decision.capital_cost)
         self.recovery = state.params.dynamics.capital.recovery
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
-        fav = state.relations.opinion[s][t]
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
+        fav = state.relations.opinion[st]
         unpop = (50.0 - fav) / 50.0 if gi > 0 else (fav - 50.0) / 50.0
         cost = self.cost.get(mv.kind, 0.0) * (unpop if unpop > 0.2 else 0.2)
         cap = state.capital

@@ -20,11 +20,12 @@ class Reciprocity(Component):
         super().__init__(state)
         self.retention = state.params.dynamics.memory.retention
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         """The target's memory of the mover moves by the move's Goldstein weight / 10 × intensity."""
-        state.relations.memory[t][s] += gi
+        state.relations.memory[ts] += gi
 
     def on_end(self, state: State) -> None:
         keep = self.retention
-        for row in state.relations.memory:
-            row[:] = [m * keep for m in row]
+        M = state.relations.memory
+        M[:] = [m * keep for m in M]

@@ -37,20 +37,22 @@ class Rupture(Component):
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         return roles.is_ally_pair(s, t)
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         self.month_goldstein += goldstein
 
     def on_measure(self, state: State, out: dict[str, Any]) -> None:
         A, O = state.relations.affinity, state.relations.opinion
-        (a, b), p = state.roles.allies, state.roles.patron
-        jk = 0.5 * (A[a][b] + A[b][a])
+        (a, b), p, n = state.roles.allies, state.roles.patron, state.n
+        a_, b_, p_ = a * n, b * n, p * n
+        jk = 0.5 * (A[a_ + b] + A[b_ + a])
         out["jk_affinity"] = jk
         self.goldstein_months.append(self.month_goldstein)
         self.month_goldstein = 0.0
         out["jk_cooperation"] = sum(self.goldstein_months[-12:])
-        out["kor_fav_jpn"] = O[b][a]
-        out["jpn_fav_kor"] = O[a][b]
-        us_ties = 0.5 * (A[a][p] + A[p][a] + A[b][p] + A[p][b]) * state.credibility
+        out["kor_fav_jpn"] = O[b_ + a]
+        out["jpn_fav_kor"] = O[a_ + b]
+        us_ties = 0.5 * (A[a_ + p] + A[p_ + a] + A[b_ + p] + A[p_ + b]) * state.credibility
         out["trilateral_cohesion"] = (us_ties + jk) / 3.0
         self.below_threshold = self.below_threshold + 1 if jk < self.p.threshold else 0
         if state.month > 0 and self.below_threshold >= self.p.months and self.rupture_month is None:

@@ -31,13 +31,14 @@ class Spillover(Component):
         b = roles.other_ally(t)
         return kind in COERCIVE_KINDS and b is not None and b != s
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
-        b = state.roles.other_ally(t)
-        Tb = state.relations.threat[b]
-        Tb[s] += self.threat * intensity * (1.0 - Tb[s])
-        state.relations.solidarity[b][t] += self.solidarity * intensity
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
+        b = state.roles.other_ally(t) * state.n
+        T = state.relations.threat
+        T[b + s] += self.threat * intensity * (1.0 - T[b + s])
+        state.relations.solidarity[b + t] += self.solidarity * intensity
 
     def on_end(self, state: State) -> None:
         keep = self.retention
-        for row in state.relations.solidarity:
-            row[:] = [x * keep for x in row]
+        S = state.relations.solidarity
+        S[:] = [x * keep for x in S]

@@ -28,21 +28,22 @@ class Threat(Component):
         p = state.params.dynamics.threat
         self.military, self.economic, self.reassurance, self.relaxation = p.military, p.economic, p.reassurance, p.relaxation
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
-        Tt = state.relations.threat[t]
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
+        T = state.relations.threat
         kind = mv.kind
         if kind == "coerce_mil" or kind == "coerce_econ":
             bump = self.military if kind == "coerce_mil" else self.economic
-            Tt[s] += bump * intensity * (1.0 - Tt[s])
+            T[ts] += bump * intensity * (1.0 - T[ts])
         else:
-            Tt[s] = max(0.0, Tt[s] - self.reassurance * intensity)
+            T[ts] = max(0.0, T[ts] - self.reassurance * intensity)
 
     def on_end(self, state: State) -> None:
         k = self.relaxation
-        for Ts, Ls in zip(state.relations.threat, state.relations.threat_level, strict=True):
-            Ts[:] = [x + k * (lv - x) for x, lv in zip(Ts, Ls, strict=True)]
+        T = state.relations.threat
+        T[:] = [x + k * (lv - x) for x, lv in zip(T, state.relations.threat_level)]
 
     def on_measure(self, state: State, out: dict[str, Any]) -> None:
-        T, (a, b), rival = state.relations.threat, state.roles.allies, state.roles.rival
-        out["kor_threat_chn"] = T[b][rival]
-        out["jpn_threat_chn"] = T[a][rival]
+        T, (a, b), rival, n = state.relations.threat, state.roles.allies, state.roles.rival, state.n
+        out["kor_threat_chn"] = T[b * n + rival]
+        out["jpn_threat_chn"] = T[a * n + rival]

@@ -48,7 +48,8 @@ class Trade(Component):
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         return kind == "coerce_econ" or kind == "cooperate"
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         if mv.kind == "coerce_econ":
             if mv.channel is not None:
                 bite = self.bite[mv.channel] * intensity
@@ -68,11 +69,11 @@ class Trade(Component):
     def losses(self, state: State) -> list[float]:
         """Trade lost by each state this month, annualised % of its own GDP."""
         loss = [0.0] * state.n
-        E, shares, ratio = state.relations.exposure, self.share, self.ratio
+        E, shares, ratio, n = state.relations.exposure, self.share, self.ratio, state.n
         for (c, t, ch), cut in self.cuts.items():
             share = shares[ch] * cut
-            loss[t] += E[t][c] * share
-            loss[c] += E[c][t] * share * ratio
+            loss[t] += E[t * n + c] * share
+            loss[c] += E[c * n + t] * share * ratio
         return loss
 
     def on_measure(self, state: State, out: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ class USCredibility(Component):
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         return (kind == "cooperate" or kind == "reassure") and s == roles.patron and t in roles.allies
 
-    def on_move(self, state: State, s: int, t: int, mv: Move, goldstein: float, gi: float, intensity: float) -> None:
+    def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
+                intensity: float) -> None:
         state.credibility += self.response * intensity * (1.0 - state.credibility)
 
     def on_end(self, state: State) -> None:
