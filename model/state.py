@@ -109,20 +109,21 @@ class State:
         self.leader_log: list[tuple[int, str, str, str, str]] = []  # month, date, state, name, how
         self.out: dict[str, Any] = {}  # this month's outcome values, written in the measure phase
         self._hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]] = []
-        self._hook_table: dict[tuple[int, int, str], tuple[MoveHook, ...]] = {}
+        self._hook_table: list[dict[str, tuple[MoveHook, ...]]] = []
 
     # -----------------------------------------------------------------------------------------
     def set_move_hooks(self, hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]]) -> None:
         """The active components' move effects, in component order, each with the filter that says
         for which (source, target, kind) it acts."""
         self._hooks = hooks
-        self._hook_table = {}
+        self._hook_table = [{} for _ in range(self.n * self.n)]
 
     def hooks_for(self, s: int, t: int, kind: str) -> tuple[MoveHook, ...]:
-        key = (s, t, kind)
-        found = self._hook_table.get(key)
+        """The hooks that act on a move of ``kind`` from ``s`` to ``t``, worked out on first use."""
+        by_kind = self._hook_table[s * self.n + t]
+        found = by_kind.get(kind)
         if found is None:
-            found = self._hook_table[key] = tuple(h for h, acts in self._hooks if acts(self.roles, s, t, kind))
+            found = by_kind[kind] = tuple(h for h, acts in self._hooks if acts(self.roles, s, t, kind))
         return found
 
     def apply_move(self, s: int, t: int, move_name: str, intensity: float, trigger: str,
@@ -137,7 +138,8 @@ class State:
         gi = goldstein / 10.0 * intensity
         n = self.n
         st, ts = s * n + t, t * n + s
-        for hook in self.hooks_for(s, t, mv.kind):
+        hooks = self._hook_table[st].get(mv.kind)
+        for hook in hooks if hooks is not None else self.hooks_for(s, t, mv.kind):
             hook(self, s, t, st, ts, mv, goldstein, gi, intensity)
         codes = self.codes
         self.event_log.append((self.month, self.date, codes[s], codes[t], move_name, code, goldstein, intensity, trigger))

@@ -20,6 +20,8 @@ from model.state import State
 if TYPE_CHECKING:
     from model.components.coercion import Coercion
 
+#: Moves of negative Goldstein weight: answering in kind when memory is bad is "reciprocity".
+HOSTILE = {name: mv.goldstein < 0 for name, mv in MOVES.items()}
 CONFLICT_ROLES = {"protest": 1, "coerce_econ": 4, "coerce_mil": 4}
 # The role of an option in the utility: which motive-specific terms it adds.
 COOPERATIVE, PROTEST, ALIGN_PATRON, ALIGN_RIVAL, COERCE = range(5)
@@ -143,32 +145,28 @@ class Decision(Component):
         unpop_coop = scarcity * (50.0 - O_st) / 50.0 if O_st < 50.0 else 0.0  # cooperating with the disliked
         unpop_conflict = scarcity * (O_st - 50.0) / 50.0 if O_st > 50.0 else 0.0  # attacking the liked
         doctrine = self.coercion.doctrine_utility(state, t) if relation == RIVAL_TO_ANY and self.coercion else 0.0
-        k_coop = accommodate - hawk - 0.5 * history
-        k_protest = wsec * T[st_] + hawk + history - accommodate
-        k_coerce = 0.5 * hawk - accommodate + doctrine
-        out = []
-        for _kind, _tools, g, cw, base, cost, role, is_econ in options:
-            u = base + g * rel + cw * coop
-            if role == COOPERATIVE:
-                u += k_coop - cost * unpop_coop
-            elif role == PROTEST:
-                u += k_protest - cost * unpop_conflict
-            elif role == ALIGN_PATRON:
-                u += wsec * T[st_ - t + rival] - cost * unpop_coop
-            elif role == ALIGN_RIVAL:
-                u += hawk - accommodate - cost * scarcity * 0.2
-            else:
-                u += k_coerce - cost * unpop_conflict
-                if is_econ:
-                    u -= econ
-            out.append(u)
-        return out
+        # Per role of an option: the terms it adds (K) and the unpopularity its capital cost scales (U).
+        K = (accommodate - hawk - 0.5 * history,  # cooperative: accommodating the rival, not what hawks and history want
+             wsec * T[st_] + hawk + history - accommodate,  # protest: the threat t poses, hawks, history
+             wsec * T[st_ - t + rival],  # aligning with the patron: the threat of the rival
+             hawk - accommodate,  # aligning against the rival (Taiwan statements)
+             0.5 * hawk - accommodate + doctrine)  # coercion
+        U = (unpop_coop, unpop_conflict, unpop_coop, scarcity * 0.2, unpop_conflict)
+        X = (0.0, econ)  # economic coercion forgoes the trade at stake
+        return [base + g * rel + cw * coop + (K[role] - cost * U[role]) - X[is_econ]
+                for _kind, _tools, g, cw, base, cost, role, is_econ in options]
 
     def decide(self, s: int) -> None:
-        """Choose at most one move toward each other state and carry it out at once."""
-        rnd = self.state.random.random
+        """Choose at most one move toward each other state and carry it out at once: a kind by the
+        logit rule (holding scores 0), then a concrete move of that kind, drawn uniformly, or by the
+        rival's doctrine for its coercion. Written flat: it is the model's hot loop."""
+        state = self.state
+        rnd = state.random.random
         lam = self.lam
         exp = math.exp
+        apply = state.apply_move
+        memory = state.relations.memory
+        coercion = self.coercion
         for plan in self.plans[s]:
             utils = self._utilities(s, plan)
             try:
@@ -181,23 +179,19 @@ class Decision(Component):
             r = rnd() * (hold + sum(weights)) - hold
             if r < 0.0:
                 continue
-            opts = plan[4]
-            chosen = opts[-1]  # guards against rounding leaving r just above the last weight
-            for opt, w in zip(opts, weights, strict=True):
+            i = 0
+            for w in weights:
                 if r < w:
-                    chosen = opt
                     break
                 r -= w
-            self.act(s, plan[0], chosen.kind, chosen.tools)
-
-    def act(self, s: int, t: int, kind: str, tools: tuple[str, ...]) -> None:
-        """Carry out a decided move of ``kind``: pick the concrete move, its intensity and trigger."""
-        st = self.state
-        if s == st.roles.rival and kind in COERCIVE_KINDS and self.coercion is not None:
-            move, intensity, trigger = self.coercion.choose(st, t, kind, tools)
-        else:
-            intensity, trigger = 1.0, "decision"
-            move = tools[0] if len(tools) == 1 else tools[int(st.random.random() * len(tools))]
-            if st.relations.memory[s * st.n + t] < -0.3 and MOVES[move].goldstein < 0:
-                trigger = "reciprocity"
-        st.apply_move(s, t, move, intensity, trigger)
+                i += 1
+            opts = plan[4]
+            chosen = opts[i] if i < len(opts) else opts[-1]  # rounding may leave r just above the last weight
+            t, tools = plan[0], chosen.tools
+            if chosen.role == COERCE and coercion is not None and s == plan[5]:
+                move, intensity, trigger = coercion.choose(state, t, chosen.kind, tools)
+            else:
+                move = tools[0] if len(tools) == 1 else tools[int(rnd() * len(tools))]
+                intensity = 1.0
+                trigger = "reciprocity" if memory[plan[1]] < -0.3 and HOSTILE[move] else "decision"
+            apply(s, t, move, intensity, trigger)

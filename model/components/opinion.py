@@ -35,7 +35,7 @@ class Opinion(Component):
     def on_end(self, state: State) -> None:
         k = self.relaxation
         O = state.relations.opinion
-        O[:] = [o + k * (lv - o) for o, lv in zip(O, state.relations.opinion_level)]
+        O[:] = [o + k * (lv - o) for o, lv in zip(O, state.relations.opinion_level, strict=True)]
 
 
 def history_shock(state: State, intensity: float) -> None:
