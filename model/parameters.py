@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from pydantic.fields import FieldInfo
 
-from model.scenario import LoadedScenario, load_scenario, resolved_parameters
+from model.scenario import LoadedScenario, _model_in, load_scenario, resolved_parameters
 from model.schema import Scenario
 
 
@@ -77,11 +77,20 @@ def field_spec(key: str) -> tuple[str, tuple[float, float, bool, bool], type]:
             base, *meta = typing.get_args(value_type) or (value_type,)
             metadata = [m for f in meta if isinstance(f, FieldInfo) for m in f.metadata]
             return f"{meaning}: {parts[i]}", _bounds(metadata), base
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            cls = ann
+        if isinstance(ann, type) and issubclass(ann, RootModel):  # a table keyed by state code
+            ann = ann.model_fields["root"].annotation
+            i += 1
+            cls = typing.get_args(ann)[1]
+            meaning = f"{meaning} — {parts[i]}"
             i += 1
             continue
-        return meaning, _bounds(fi.metadata), ann
+        model = _model_in(ann)
+        if model is not None:
+            cls = model
+            i += 1
+            continue
+        base = next((a for a in typing.get_args(ann) if a is not type(None)), ann)  # float | None -> float
+        return meaning, _bounds(fi.metadata), base
     raise KeyError(key)
 
 

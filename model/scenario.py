@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from model.roles import Roles
-from model.schema import SOURCED_SECTIONS, Scenario
+from model.schema import SOURCED_SECTIONS, KeyedValueError, Scenario
 
 #: Arrays that a child scenario appends to its parent's instead of replacing.
 APPENDED_ARRAYS = ("events", "elections")
@@ -229,6 +229,9 @@ def _fields_at(loc: tuple, root: type[BaseModel] = Scenario) -> list[str]:
     for part in loc:
         if isinstance(part, int) or cls is None:
             continue
+        if isinstance(cls, type) and issubclass(cls, RootModel):  # a table keyed by state code
+            cls = _model_in(cls.model_fields["root"].annotation)
+            continue
         fields = getattr(cls, "model_fields", {})
         if part not in fields:
             return []
@@ -249,6 +252,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 def explain(err: dict[str, Any], root: type[BaseModel] = Scenario) -> tuple[str, str]:
     """A pydantic error as (dotted key, what was expected), in words a user can act on."""
+    error = err.get("ctx", {}).get("error")
+    if isinstance(error, KeyedValueError):
+        return error.key, error.expected
     loc = tuple(p for p in err["loc"] if p != "[key]")
     key = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
     kind = err["type"]
@@ -354,4 +360,5 @@ def resolved_parameters(loaded: LoadedScenario) -> list[tuple[str, Any, str]]:
 
 
 def roles_of(params: Scenario) -> Roles:
-    return Roles.build(tuple(params.state_map()))
+    r = params.roles
+    return Roles.build(tuple(params.state_map()), (r.allies[0], r.allies[1]), r.patron, r.rival, r.coercion)

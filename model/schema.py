@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, model_validator
 
 from model.catalogue import CHINA_ECON_TOOLS, GOLDSTEIN, KINDS, MOVES
-from model.countries import CODES, Country
 
+#: A state's code: three capital letters (ISO 3166 alpha-3 where there is one).
+Code = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 
@@ -38,6 +39,14 @@ def signed(meaning: str) -> object:
 
 def weight(meaning: str, hi: float = 20.0) -> object:
     return Field(ge=0.0, le=hi, description=meaning)
+
+
+class KeyedValueError(ValueError):
+    """A validation problem that knows the dotted key it is about (the loader reports that key)."""
+
+    def __init__(self, key: str, expected: str):
+        super().__init__(f"{key}: {expected}")
+        self.key, self.expected = key, expected
 
 
 class Strict(BaseModel):
@@ -66,39 +75,6 @@ Pct = Annotated[float, Field(ge=0.0, le=100.0)]
 UnitF = Annotated[float, Field(ge=0.0, le=1.0)]
 SignedF = Annotated[float, Field(ge=-1.0, le=1.0)]
 Exposure = Annotated[float, Field(ge=0.0, le=100.0)]
-
-
-class StateParams(Strict):
-    """What every state holds; keyed maps hold one value per other state."""
-
-    leader: Leader
-    opinion: dict[Country, Pct] = Field(
-        description="public favourability of each other state (%, comparable with polls)"
-    )
-    opinion_level: dict[Country, Pct] = Field(
-        description="long-run favourability the public relaxes toward (travel, culture, generations), %"
-    )
-    threat: dict[Country, UnitF] = Field(description="initial threat perception of each other state")
-    affinity: dict[Country, SignedF] = Field(
-        description="initial government-to-government affinity toward each other state"
-    )
-    exposure: dict[Country, Exposure] = Field(
-        description="bilateral goods trade with each other state, % of own GDP"
-    )
-    political_capital: float = unit("initial political capital: room for unpopular moves")
-
-    def check_partners(self, code: str) -> None:
-        expected = tuple(c for c in CODES if c != code)
-        for field in ("opinion", "opinion_level", "threat", "affinity", "exposure"):
-            got = getattr(self, field)
-            if code in got:
-                raise ValueError(f"{field} cannot name the state itself ({code})")
-            _exact_keys(got, expected, field)
-
-
-class USAParams(StateParams):
-    commitment: float = unit("US commitment to its allies: the level credibility returns to")
-    credibility: float = unit("initial credibility of US security commitments, as the allies see it")
 
 
 RedLine = Literal["taiwan_statement", "missile_defence", "join_framework"]
@@ -131,21 +107,85 @@ class Doctrine(Strict):
         return self
 
 
-class CHNParams(StateParams):
-    doctrine: Doctrine
+class StateParams(Strict):
+    """What every state holds; keyed maps hold one value per other state of the scenario. The
+    patron also holds ``commitment`` and ``credibility``, the rival its ``doctrine``."""
+
+    leader: Leader
+    opinion: dict[Code, Pct] = Field(
+        description="public favourability of each other state (%, comparable with polls)"
+    )
+    opinion_level: dict[Code, Pct] = Field(
+        description="long-run favourability the public relaxes toward (travel, culture, generations), %"
+    )
+    threat: dict[Code, UnitF] = Field(description="initial threat perception of each other state")
+    affinity: dict[Code, SignedF] = Field(
+        description="initial government-to-government affinity toward each other state"
+    )
+    exposure: dict[Code, Exposure] = Field(
+        description="bilateral goods trade with each other state, % of own GDP"
+    )
+    political_capital: float = unit("initial political capital: room for unpopular moves")
+    commitment: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="US commitment to its allies: the level credibility returns to"
+    )
+    credibility: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="initial credibility of US security commitments, as the allies see it"
+    )
+    doctrine: Doctrine | None = None
+
+    def partner_problems(self, code: str, codes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(key, what was expected) for every partner map that does not name each other state once."""
+        expected = tuple(c for c in codes if c != code)
+        problems = []
+        for field in PARTNER_FIELDS:
+            got = getattr(self, field)
+            for k in got:
+                if k == code:
+                    problems.append((f"states.{code}.{field}.{k}", f"cannot name the state itself ({code})"))
+                elif k not in expected:
+                    problems.append((f"states.{code}.{field}.{k}",
+                                     f"unknown state; the scenario's states are {', '.join(codes)}"))
+            missing = [k for k in expected if k not in got]
+            if missing:
+                problems.append((f"states.{code}.{field}",
+                                 f"needs a value for each of {', '.join(expected)}; missing {', '.join(missing)}"))
+        return problems
 
 
-class States(Strict):
-    JPN: StateParams
-    KOR: StateParams
-    CHN: CHNParams
-    USA: USAParams
+PARTNER_FIELDS = ("opinion", "opinion_level", "threat", "affinity", "exposure")
 
-    @model_validator(mode="after")
-    def _partners(self) -> States:
-        for code in CODES:
-            getattr(self, code).check_partners(code)
-        return self
+
+class States(RootModel[dict[Code, StateParams]]):
+    """The scenario's states by code, in file order: the founding article's four, or more."""
+
+    def __getattr__(self, name: str):  # ``params.states.USA``, as when the four were fixed fields
+        root = self.__dict__.get("root")
+        if isinstance(root, dict) and name in root:
+            return root[name]
+        return super().__getattr__(name)
+
+    def __getitem__(self, code: str) -> StateParams:
+        return self.root[code]
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+
+class RolesSpec(Strict):
+    """Who plays which part. The defaults are the founding article's cast, so that a scenario
+    without a ``[roles]`` table means what it always meant."""
+
+    allies: list[Code] = Field(default=["JPN", "KOR"], min_length=2, max_length=2,
+                               description="the two allies whose relationship is the object of study")
+    patron: Code = Field(default="USA", description="the allies' security patron (commitment, credibility)")
+    rival: Code = Field(default="CHN", description="the allies' rival, whose coercion doctrine drives the story")
+    coercion: dict[Code, list[Code]] | None = Field(
+        default=None, description="the states each state may coerce; a state not listed may coerce every other"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,8 +357,8 @@ class Event(Strict):
     """A dated event, kinds as in ``events.csv``, plus ``shock`` for a jump in a state variable."""
 
     date: Date
-    source: Country
-    target: Country | None = None
+    source: Code
+    target: Code | None = None
     kind: EventKind
     move: str | None = None
     cameo_code: str | None = Field(default=None, description="CAMEO code to log instead of the move's own")
@@ -357,7 +397,7 @@ class Candidate(Leader):
 
 
 class Election(Strict):
-    state: Country
+    state: Code
     date: Date
     candidates: list[Candidate] = Field(min_length=1)
     ref: str = Field(min_length=1)
@@ -379,6 +419,7 @@ class Scenario(Strict):
     start: Month
     months: int = Field(ge=1, le=1200)
     mechanisms: Mechanisms
+    roles: RolesSpec = Field(default_factory=RolesSpec)
     decision: Decision
     dynamics: Dynamics
     states: States
@@ -387,7 +428,57 @@ class Scenario(Strict):
 
     def state_map(self) -> dict[str, StateParams]:
         """The states by code, in the scenario's order."""
-        return {c: getattr(self.states, c) for c in CODES}
+        return self.states.root
+
+    @model_validator(mode="after")
+    def _roster(self) -> Scenario:
+        problems = self.roster_problems()
+        if problems:
+            raise KeyedValueError(*problems[0])
+        return self
+
+    def roster_problems(self) -> list[tuple[str, str]]:
+        """(key, what was expected) wherever states, roles, events and elections disagree."""
+        states = self.state_map()
+        codes = tuple(states)
+        known = f"one of the scenario's states ({', '.join(codes)})"
+        problems: list[tuple[str, str]] = []
+        r = self.roles
+        for key, code in [("roles.allies[0]", r.allies[0]), ("roles.allies[1]", r.allies[1]), ("roles.patron", r.patron),
+                          ("roles.rival", r.rival)]:
+            if code not in states:
+                problems.append((key, f"{known}, not {code!r}"))
+        cast = [*r.allies, r.patron, r.rival]
+        if len(set(cast)) != 4:
+            problems.append(("roles", f"two allies, a patron and a rival that are four different states, not {cast}"))
+        for coercer, targets in (r.coercion or {}).items():
+            for c in (coercer, *targets):
+                if c not in states:
+                    problems.append((f"roles.coercion.{coercer}", f"{known}, not {c!r}"))
+        if problems:
+            return problems
+        for code, sp in states.items():
+            problems += sp.partner_problems(code, codes)
+        patron, rival = states[r.patron], states[r.rival]
+        for field in ("commitment", "credibility"):
+            if getattr(patron, field) is None:
+                problems.append((f"states.{r.patron}.{field}", f"missing: the patron ({r.patron}) needs its {field}"))
+        if rival.doctrine is None:
+            problems.append((f"states.{r.rival}.doctrine", f"missing: the rival ({r.rival}) needs its doctrine"))
+        for code, sp in states.items():
+            if code != r.patron and (sp.commitment is not None or sp.credibility is not None):
+                problems.append((f"states.{code}", f"commitment and credibility belong to the patron ({r.patron}) only"))
+            if code != r.rival and sp.doctrine is not None:
+                problems.append((f"states.{code}.doctrine", f"a doctrine belongs to the rival ({r.rival}) only"))
+        for i, e in enumerate(self.events):
+            for field in ("source", "target"):
+                c = getattr(e, field)
+                if c is not None and c not in states:
+                    problems.append((f"events[{i}].{field}", f"{known}, not {c!r}"))
+        for i, el in enumerate(self.elections):
+            if el.state not in states:
+                problems.append((f"elections[{i}].state", f"{known}, not {el.state!r}"))
+        return problems
 
     @model_validator(mode="after")
     def _dates_in_range(self) -> Scenario:

@@ -146,12 +146,9 @@ def test_unknown_keys_in_files_are_refused_naming_them(tmp_path_factory, key, se
 
 
 def _fields(section: str) -> list[str]:
-    from model.schema import Scenario
+    from model.scenario import _fields_at
 
-    cls = Scenario
-    for part in section.split("."):
-        cls = cls.model_fields[part].annotation
-    return list(cls.model_fields)
+    return _fields_at(tuple(section.split(".")))
 
 
 # --------------------------------------------------------------------------------------------
