@@ -92,6 +92,7 @@ def run_batch(
     # results back and this process stores them.
     shared_fs = executor in ("serial", "processes")
     task = partial(run_chunk, months=exp.months, keep_outcomes=exp.outputs.outcomes, keep_events=exp.outputs.events,
+                   keep_trade_cuts=exp.outputs.trade_cuts,
                    out=str(out) if shared_fs else None)
     t0 = time.perf_counter()
     bar = tqdm(total=len(runs), initial=report.skipped, unit="run", disable=quiet, dynamic_ncols=True,

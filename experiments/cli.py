@@ -153,15 +153,17 @@ def write_outputs(model: ThawModel, summary: dict[str, Any], out: Path, fmt: str
         if fmt == "csv":
             outcomes.to_csv(out / "outcomes.csv", index=False)
             events.to_csv(out / "events.csv", index=False)
+            model.trade_cuts().to_csv(out / "trade_cuts.csv", index=False)
         else:
             outcomes.to_parquet(out / "outcomes.parquet", index=False)
             events.to_parquet(out / "events.parquet", index=False)
+            model.trade_cuts().to_parquet(out / "trade_cuts.parquet", index=False)
         meta = {**summary, "seed": seed, "scenario_hash": model.config.hash, "overrides": overrides,
                 "files": [str(f) for f in model.config.files]}
         (out / "summary.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
     except OSError as exc:
         raise CliError(f"--out {out}: cannot write results there ({exc.strerror}); expected a writable folder") from None
-    print(f"Wrote outcomes, events ({fmt}) and summary.json to {out}")
+    print(f"Wrote outcomes, events, trade_cuts ({fmt}) and summary.json to {out}")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

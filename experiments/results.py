@@ -61,6 +61,11 @@ class Results:
     def events(self) -> pd.DataFrame:
         return self._read("events", ["run_id", "seq"])
 
+    @cached_property
+    def trade_cuts(self) -> pd.DataFrame:
+        """Trade cuts in force, tidy: run_id, month, coercer, target, channel, share_cut."""
+        return self._read("trade_cuts", ["run_id", "month", "coercer", "target", "channel"])
+
     @property
     def parameters(self) -> list[str]:
         return list(self.manifest["design"]["parameters"])

@@ -70,6 +70,7 @@ class Design(Strict):
 class Outputs(Strict):
     outcomes: bool = False
     events: bool = False
+    trade_cuts: bool = False
 
 
 class Experiment(Strict):

@@ -108,4 +108,6 @@ class ResultsStore:
             result.outcomes.to_parquet(tmp / "outcomes.parquet", index=False)
         if result.events is not None:
             result.events.to_parquet(tmp / "events.parquet", index=False)
+        if result.trade_cuts is not None:
+            result.trade_cuts.to_parquet(tmp / "trade_cuts.parquet", index=False)
         os.rename(tmp, self.parts / f"chunk-{first:09d}-{tag}")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from experiments.design import RunSpec
 from model import ThawModel, load_scenario
+from model.components.trade import TRADE_CUT_COLUMNS
 from model.outcomes import EVENT_COLUMNS, OUTCOME_COLUMNS
 
 
@@ -24,6 +25,7 @@ class ChunkResult:
     outcomes: pd.DataFrame | None
     events: pd.DataFrame | None
     written: bool = False  # already stored by the worker; ``runs`` then holds only ids and status
+    trade_cuts: pd.DataFrame | None = None
 
     @property
     def failed(self) -> int:
@@ -31,11 +33,11 @@ class ChunkResult:
 
 
 def run_chunk(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool,
-              out: str | None = None) -> ChunkResult:
+              out: str | None = None, keep_trade_cuts: bool = False) -> ChunkResult:
     """Run a chunk. With ``out`` (a results folder on a file system the worker shares), the worker
     stores the chunk itself and returns only ids and statuses, so the parent process stays idle
     instead of competing with the workers for the cores."""
-    result = _run(specs, months, keep_outcomes, keep_events)
+    result = _run(specs, months, keep_outcomes, keep_events, keep_trade_cuts)
     if out is None:
         return result
     from experiments.store import ResultsStore
@@ -44,10 +46,12 @@ def run_chunk(specs: list[RunSpec], months: int | None, keep_outcomes: bool, kee
     return ChunkResult(result.runs[["run_id", "status"]], None, None, written=True)
 
 
-def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool) -> ChunkResult:
+def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool,
+         keep_trade_cuts: bool = False) -> ChunkResult:
     rows: list[dict[str, Any]] = []
     out_cols: dict[str, list] = {c: [] for c in ["run_id", *OUTCOME_COLUMNS]} if keep_outcomes else {}
     events: list[tuple] = []
+    cuts: list[tuple] = []
     for spec in specs:
         row: dict[str, Any] = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point,
                                "replicate": spec.replicate, "seed": spec.seed, **spec.params}
@@ -64,6 +68,8 @@ def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_eve
                     out_cols[c].extend(mv[c])
             if keep_events:
                 events.extend((spec.run_id, i, *e) for i, e in enumerate(model.event_log))
+            if keep_trade_cuts:
+                cuts.extend((spec.run_id, *row) for row in model.trade_cuts().itertuples(index=False))
         except Exception:  # noqa: BLE001 - a failing run is data, recorded with its traceback
             row.update(status="failed", error=traceback.format_exc())
         row["seconds"] = time.perf_counter() - t0
@@ -74,4 +80,5 @@ def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_eve
     runs["error"] = runs["error"].astype("string")
     outcomes = pd.DataFrame(out_cols) if keep_outcomes else None
     ev = pd.DataFrame(events, columns=["run_id", "seq", *EVENT_COLUMNS]) if keep_events else None
-    return ChunkResult(runs, outcomes, ev)
+    tc = pd.DataFrame(cuts, columns=["run_id", *TRADE_CUT_COLUMNS]) if keep_trade_cuts else None
+    return ChunkResult(runs, outcomes, ev, trade_cuts=tc)

@@ -92,10 +92,10 @@ class Trade(Component):
         return series + [0.0] * (months - len(series))
 
     def rows(self, codes: tuple[str, ...]) -> list[tuple[int, str, str, str, float]]:
-        """The cuts in force at the end of each month, one row per (month, coercer, target, channel)."""
-        return [(m, codes[c], codes[t], ch, cut)
-                for m, month in enumerate(self.history, start=1)
-                for (c, t, ch), cut in sorted(month.items())]
+        """The cuts in force at the end of each month, one row per (month, coercer, target, channel),
+        sorted by those four as text (as a batch's stored table is)."""
+        return [(m, *row) for m, month in enumerate(self.history, start=1)
+                for row in sorted((codes[c], codes[t], ch, cut) for (c, t, ch), cut in month.items())]
 
 
 def trade_cuts_frame(rows: list[tuple]) -> pd.DataFrame:
