@@ -72,6 +72,3 @@ def process_overview() -> str:
 
 
 __all__ = ["COMPONENTS", "PHASES", "Component", "process_overview"]
-
-if __name__ == "__main__":
-    print(process_overview())

@@ -25,7 +25,7 @@ from model.state import State
 class Agreements(Component):
     name = "agreements"
     switch = "agreements"
-    params = ("dynamics.agreements",)
+    params = ("dynamics.agreements", "states.*.leader.ideology")
     reads = ("relations.opinion", "leaders")
     writes = ("agreements_in_force",)
     phases = ("move", "end", "measure")
@@ -67,13 +67,16 @@ class Agreements(Component):
         for x in self.agreements:
             if x["lapsed"] is not None:
                 continue
-            if x["signed"] < month:
-                hazard = ag.base_hazard * math.exp(-ag.durability * x["distance"] + ag.opinion_sensitivity * sour)
-                if state.random.random() < min(1.0, hazard):
-                    x["lapsed"] = month
-                    continue
+            if x["signed"] < month and state.random.random() < min(1.0, self.hazard(x["distance"], sour)):
+                x["lapsed"] = month
+                continue
             n += 1
         state.agreements_in_force = n
+
+    def hazard(self, distance: float, sour: float) -> float:
+        """Monthly lapse hazard of an agreement between signers ``distance`` apart, publics ``sour``."""
+        ag = self.p
+        return ag.base_hazard * math.exp(-ag.durability * distance + ag.opinion_sensitivity * sour)
 
     def on_measure(self, state: State, out: dict[str, Any]) -> None:
         out["agreements"] = state.agreements_in_force

@@ -29,7 +29,7 @@ BACKFIRE_HORIZON = 12  # months after an episode opens at which it is judged
 class Coercion(Component):
     name = "coercion"
     switch = "coercion"
-    params = ("states.CHN.doctrine",)
+    params = ("states.*.doctrine",)  # the rival's
     reads = ("relations.exposure", "relations.affinity", "credibility")
     writes = ("provocation",)
     phases = ("decisions", "move", "end", "measure")

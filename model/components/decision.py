@@ -93,7 +93,7 @@ def plans_for(roles: Roles, coercion: bool, base: tuple, cost: tuple) -> tuple[t
 
 class Decision(Component):
     name = "decision"
-    params = ("decision",)
+    params = ("decision", "dynamics.hedging.mix", "states.*.leader.hawkishness", "states.*.leader.history_stance")
     reads = ("relations", "capital", "leaders", "credibility", "commitment", "hedge", "agreements_in_force")
     phases = ("decisions",)
     records = ("trigger decision", "trigger reciprocity")

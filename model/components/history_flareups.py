@@ -19,7 +19,7 @@ FLAREUPS = (("shrine_visit", 0), ("textbook_dispute", 0), ("court_ruling", 1), (
 class HistoryFlareups(Component):
     name = "history_flareups"
     switch = "history_flareups"
-    params = ("dynamics.history",)
+    params = ("dynamics.history", "states.*.leader.history_stance")
     reads = ("leaders",)
     phases = ("events",)
     records = ("trigger history_flareup",)

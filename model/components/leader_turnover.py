@@ -17,7 +17,7 @@ from model.state import State
 class LeaderTurnover(Component):
     name = "leader_turnover"
     switch = "leader_turnover"
-    params = ("elections",)
+    reads = ("elections",)
     writes = ("leaders",)
     phases = ("events",)
     records = ("leader_log election",)

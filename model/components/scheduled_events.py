@@ -28,7 +28,7 @@ def month_of(start: str, date: str) -> int:
 class ScheduledEvents(Component):
     name = "scheduled_events"
     switch = "scheduled_events"
-    params = ("events",)
+    reads = ("events",)
     writes = ("capital", "credibility", "leaders")
     phases = ("events",)
     records = ("trigger scheduled", "leader_log scheduled")

@@ -18,7 +18,7 @@ from model.state import State
 class USCredibility(Component):
     name = "us_credibility"
     switch = "us_credibility"
-    params = ("dynamics.us_credibility", "states.USA.commitment", "states.USA.credibility")
+    params = ("dynamics.us_credibility", "states.*.commitment", "states.*.credibility")  # the patron's
     writes = ("credibility",)
     phases = ("move", "end", "measure")
     outcomes = {"us_credibility": 0.0}

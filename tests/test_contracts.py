@@ -1,0 +1,505 @@
+"""One contract per mechanism, in the style of the Axelrod library's per-strategy tests.
+
+Each test starts from a small hand-built state (the baseline's numbers with the relevant ones set by
+hand), lets the mechanism act once, and checks that it moves what docs/model.md says, in the stated
+direction and by the stated amount; and that with its switch off it changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from model import ThawModel
+from model.catalogue import GOLDSTEIN, MOVES
+from model.components import COMPONENTS
+from model.components.coercion import EPISODE_GAP
+from model.components.decision import options_for
+
+JPN, KOR, CHN, USA = range(4)
+
+
+def world(scenario: str = "baseline", **overrides):
+    m = ThawModel(scenario, rng=0, **overrides)
+    return m, m.state
+
+
+def move(st, s: int, t: int, name: str, intensity: float = 1.0) -> None:
+    st.apply_move(s, t, name, intensity, "test")
+
+
+def g10(name: str) -> float:
+    return GOLDSTEIN[MOVES[name].cameo_code] / 10.0
+
+
+def end(m, name: str) -> None:
+    """One component's month-end step alone."""
+    m.components[name].on_end(m.state)
+
+
+def rel(st, name: str, s: int, t: int) -> float:
+    return st.relations.get(name, s, t)
+
+
+# --------------------------------------------------------------------------------------------
+def test_every_switchable_component_has_a_contract_here():
+    names = {c.name for c in COMPONENTS}
+    tested = {n[len("test_"):].split("__")[0] for n in globals() if n.startswith("test_") and "__" in n}
+    assert names <= tested, f"components without a contract test: {sorted(names - tested)}"
+
+
+# Reciprocity ---------------------------------------------------------------------------------
+def test_reciprocity__memory_records_moves_received_and_fades():
+    m, st = world()
+    move(st, JPN, KOR, "intelligence_sharing", 0.5)
+    assert rel(st, "memory", KOR, JPN) == pytest.approx(0.7 * 0.5)  # Goldstein +7 / 10 × 0.5
+    assert rel(st, "memory", JPN, KOR) == 0.0  # the mover does not remember its own move
+    move(st, CHN, KOR, "radar_lock")
+    assert rel(st, "memory", KOR, CHN) == pytest.approx(g10("radar_lock")) and g10("radar_lock") < 0
+    end(m, "reciprocity")
+    assert rel(st, "memory", KOR, JPN) == pytest.approx(0.35 * m.config.params.dynamics.memory.retention)
+
+
+# Affinity ------------------------------------------------------------------------------------
+def test_affinity__moves_received_shift_affinity_the_mover_half_as_much():
+    m, st = world()
+    r = m.config.params.dynamics.affinity.response
+    st.relations.set("affinity", KOR, JPN, 0.0)
+    st.relations.set("affinity", JPN, KOR, 0.0)
+    move(st, JPN, KOR, "summit")
+    up = r * g10("summit")
+    assert up > 0 and rel(st, "affinity", KOR, JPN) == pytest.approx(up)
+    assert rel(st, "affinity", JPN, KOR) == pytest.approx(0.5 * up)
+    move(st, KOR, JPN, "court_ruling", 0.5)
+    assert rel(st, "affinity", JPN, KOR) == pytest.approx(0.5 * up + r * g10("court_ruling") * 0.5)
+    st.relations.set("affinity", KOR, JPN, 0.999)
+    move(st, JPN, KOR, "intelligence_sharing")
+    assert rel(st, "affinity", KOR, JPN) == 1.0  # clipped
+
+
+def test_affinity__month_end_pulls_toward_the_publics_view():
+    m, st = world()
+    k = m.config.params.dynamics.affinity.decay
+    st.relations.set("affinity", KOR, JPN, 0.5)
+    st.relations.set("opinion", KOR, JPN, 25.0)  # baseline (25 - 50) / 50 = -0.5
+    end(m, "affinity")
+    assert rel(st, "affinity", KOR, JPN) == pytest.approx(0.5 + k * (-0.5 - 0.5))
+
+
+def test_affinity__off_changes_nothing():
+    m, st = world(**{"mechanisms.affinity": False})
+    before = st.relations.matrix("affinity")
+    move(st, JPN, KOR, "summit")
+    move(st, CHN, JPN, "import_ban")
+    for hook in m._end:
+        hook(st)
+    assert st.relations.matrix("affinity") == before
+
+
+# Opinion -------------------------------------------------------------------------------------
+def test_opinion__visible_moves_move_the_target_public_by_visibility():
+    m, st = world()
+    p = m.config.params.dynamics.opinion
+    o = rel(st, "opinion", JPN, CHN)
+    move(st, CHN, JPN, "import_ban", 0.5)
+    drop = p.response * p.visibility["coerce_econ"] * g10("import_ban") * 0.5
+    assert drop < 0 and rel(st, "opinion", JPN, CHN) == pytest.approx(max(0.0, o + drop))
+    o = rel(st, "opinion", KOR, JPN)
+    move(st, JPN, KOR, "supply_chain")
+    rise = p.response * p.visibility["cooperate"] * g10("supply_chain")
+    assert rise > 0 and rel(st, "opinion", KOR, JPN) == pytest.approx(o + rise)
+    assert rel(st, "opinion", JPN, KOR) == m.config.params.states.JPN.opinion["KOR"]  # the mover's public: unmoved
+
+
+def test_opinion__month_end_relaxes_toward_the_long_run_level_and_history_sours_both():
+    from model.components.opinion import history_shock
+
+    m, st = world()
+    p = m.config.params.dynamics.opinion
+    st.relations.set("opinion", KOR, JPN, 10.0)
+    level = rel(st, "opinion_level", KOR, JPN)
+    end(m, "opinion")
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(10.0 + p.relaxation * (level - 10.0)) and level > 10.0
+    a, b = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
+    history_shock(st, 0.5)
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(a - 0.5 * p.history_shock)
+    assert rel(st, "opinion", JPN, KOR) == pytest.approx(b - 0.5 * p.history_shock)
+
+
+def test_opinion__off_changes_nothing():
+    from model.components.opinion import history_shock
+
+    m, st = world(**{"mechanisms.opinion": False})
+    before = st.relations.matrix("opinion")
+    move(st, CHN, JPN, "import_ban")
+    history_shock(st, 1.0)
+    for hook in m._end:
+        hook(st)
+    assert st.relations.matrix("opinion") == before
+
+
+# Threat --------------------------------------------------------------------------------------
+def test_threat__coercion_raises_it_saturating_military_more_reassurance_lowers_it():
+    m, st = world()
+    p = m.config.params.dynamics.threat
+    st.relations.set("threat", JPN, CHN, 0.4)
+    move(st, CHN, JPN, "force_posture", 0.5)
+    mil = rel(st, "threat", JPN, CHN) - 0.4
+    assert mil == pytest.approx(p.military * 0.5 * 0.6)
+    st.relations.set("threat", JPN, CHN, 0.4)
+    move(st, CHN, JPN, "import_ban", 0.5)
+    econ = rel(st, "threat", JPN, CHN) - 0.4
+    assert econ == pytest.approx(p.economic * 0.5 * 0.6) and 0 < econ < mil
+    move(st, CHN, JPN, "summit", 0.5)
+    assert rel(st, "threat", JPN, CHN) == pytest.approx(0.4 + econ - p.reassurance * 0.5)
+    st.relations.set("threat", JPN, CHN, 0.9)
+    level = rel(st, "threat_level", JPN, CHN)
+    end(m, "threat")
+    assert rel(st, "threat", JPN, CHN) == pytest.approx(0.9 + p.relaxation * (level - 0.9)) and level < 0.9
+
+
+# Political capital ---------------------------------------------------------------------------
+def test_political_capital__unpopular_moves_cost_more_and_capital_recovers():
+    m, st = world()
+    cost = m.config.params.decision.capital_cost["cooperate"]
+    st.relations.set("opinion", JPN, KOR, 20.0)  # the Japanese public dislikes Korea
+    st.capital[JPN] = 0.8
+    move(st, JPN, KOR, "supply_chain")
+    assert st.capital[JPN] == pytest.approx(0.8 - cost * (50 - 20) / 50)
+    st.relations.set("opinion", JPN, KOR, 80.0)
+    st.capital[JPN] = 0.8
+    move(st, JPN, KOR, "supply_chain")
+    assert st.capital[JPN] == pytest.approx(0.8 - cost * 0.2)  # popular: the floor of a fifth
+    st.capital[JPN] = 0.8
+    move(st, JPN, KOR, "criticism")  # attacking a liked state is unpopular
+    assert st.capital[JPN] == pytest.approx(0.8 - m.config.params.decision.capital_cost["protest"] * 0.6)
+    st.capital[JPN] = 0.4
+    end(m, "political_capital")
+    assert st.capital[JPN] == pytest.approx(0.4 + m.config.params.dynamics.capital.recovery * 0.6)
+
+
+# Trade ---------------------------------------------------------------------------------------
+def test_trade__coercion_cuts_its_channel_recovers_and_hurts_target_more():
+    m, st = world()
+    tr = m.components["trade"]
+    p = m.config.params.dynamics.trade
+    move(st, CHN, JPN, "import_ban", 0.5)
+    assert tr.cuts == {(CHN, JPN, "seafood"): pytest.approx(p.channels["seafood"].bite * 0.5)}
+    move(st, CHN, JPN, "import_ban", 0.2)  # a smaller cut does not replace a larger one
+    assert tr.cuts[(CHN, JPN, "seafood")] == pytest.approx(p.channels["seafood"].bite * 0.5)
+    loss = tr.losses(st)
+    E = st.relations
+    share = p.channels["seafood"].share * p.channels["seafood"].bite * 0.5
+    assert loss[JPN] == pytest.approx(E.get("exposure", JPN, CHN) * share)
+    assert loss[CHN] == pytest.approx(E.get("exposure", CHN, JPN) * share * p.coercer_cost_ratio)
+    assert loss[JPN] > loss[CHN] > 0
+    end(m, "trade")
+    assert tr.cuts[(CHN, JPN, "seafood")] == pytest.approx(p.channels["seafood"].bite * 0.5 * math.exp(-1 / p.recovery_months))
+    assert tr.channel_cut(CHN, JPN, "seafood", 1) == [pytest.approx(p.channels["seafood"].bite * 0.5)]
+    move(st, CHN, JPN, "sanctions_relief")
+    assert tr.cuts == {}
+
+
+def test_trade__off_changes_nothing():
+    m, st = world(**{"mechanisms.trade": False})
+    move(st, CHN, JPN, "import_ban")
+    for hook in m._end:
+        hook(st)
+    assert m.components["trade"].cuts == {} and m.trade_cuts().empty
+    m._measure_month()
+    assert st.out["trade_loss_jpn"] == st.out["trade_loss_chn"] == 0.0
+
+
+# Spillover -----------------------------------------------------------------------------------
+def test_spillover__coercing_one_ally_alarms_the_other_and_builds_solidarity():
+    m, st = world()
+    p = m.config.params.dynamics.spillover
+    t0 = rel(st, "threat", KOR, CHN)
+    move(st, CHN, JPN, "radar_lock", 0.5)
+    assert rel(st, "threat", KOR, CHN) == pytest.approx(t0 + p.threat * 0.5 * (1 - t0))
+    assert rel(st, "solidarity", KOR, JPN) == pytest.approx(p.solidarity * 0.5)
+    assert rel(st, "solidarity", JPN, KOR) == 0.0
+    move(st, CHN, USA, "import_ban")  # not an ally: nobody's solidarity moves
+    assert sum(st.relations.solidarity) == pytest.approx(p.solidarity * 0.5)
+    end(m, "spillover")
+    assert rel(st, "solidarity", KOR, JPN) == pytest.approx(p.solidarity * 0.5 * p.solidarity_retention)
+
+
+def test_spillover__off_changes_nothing():
+    m, st = world(**{"mechanisms.spillover": False})
+    t0 = rel(st, "threat", KOR, CHN)
+    move(st, CHN, JPN, "radar_lock")
+    assert rel(st, "threat", KOR, CHN) == t0 and sum(st.relations.solidarity) == 0.0
+
+
+# US credibility and hedging ------------------------------------------------------------------
+def test_us_credibility__patron_reassurance_builds_it_and_it_drifts_to_commitment():
+    m, st = world()
+    p = m.config.params.dynamics.us_credibility
+    st.credibility = 0.4
+    move(st, USA, JPN, "deterrence_pledge", 0.5)
+    assert st.credibility == pytest.approx(0.4 + p.response * 0.5 * 0.6)
+    c = st.credibility
+    move(st, JPN, USA, "summit")  # the allies' moves toward the patron do not build it
+    assert st.credibility == c
+    end(m, "us_credibility")
+    assert st.credibility == pytest.approx(c + p.drift * (st.commitment - c)) and st.commitment > c
+
+
+def test_us_credibility__off_changes_nothing():
+    m, st = world(**{"mechanisms.us_credibility": False})
+    move(st, USA, JPN, "deterrence_pledge")
+    for hook in m._end:
+        hook(st)
+    assert st.credibility == m.config.params.states.USA.credibility
+
+
+def test_hedging__pressure_rises_as_credibility_falls_below_the_threshold():
+    m, st = world()
+    th = m.config.params.dynamics.hedging.threshold
+    h = m.components["hedging"]
+    assert h.pressure(th + 0.1) == 0.0 and h.pressure(th) == 0.0
+    assert h.pressure(th / 2) == pytest.approx(0.5) and h.pressure(0.0) == 1.0
+    st.credibility = th / 2
+    h.on_start(st)
+    assert st.hedge == pytest.approx(0.5)
+    d = m.components["decision"]
+    kinds = [o.kind for o in d.plans[JPN][KOR - 1][4]]
+    before = d.utilities(JPN, KOR)[kinds.index("cooperate")]
+    st.hedge = 1.0
+    after = d.utilities(JPN, KOR)[kinds.index("cooperate")]
+    mix, w = m.config.params.dynamics.hedging.mix, m.config.params.decision.w_hedging
+    assert after - before == pytest.approx(w * 0.5 * mix)  # cooperation weight 1, hedge 0.5 -> 1
+
+
+def test_hedging__off_changes_nothing():
+    m, st = world(**{"mechanisms.hedging": False})
+    m.credibility = 0.0
+    m.step()
+    assert st.hedge == 0.0 and m.hedging_pressure() == 0.0
+
+
+# Coercion (China's doctrine) -----------------------------------------------------------------
+def test_coercion__red_lines_provoke_and_doctrine_utility_follows_provocation_and_restraint():
+    m, st = world()
+    co = m.components["coercion"]
+    d = m.config.params.states.CHN.doctrine
+    move(st, JPN, CHN, "taiwan_statement", 0.5)
+    assert co.provocation[JPN] == pytest.approx(d.red_lines["taiwan_statement"] * 0.5)
+    assert co.last_red_line[JPN] == "taiwan_statement"
+    move(st, JPN, USA, "join_framework")
+    assert co.provocation[JPN] == pytest.approx(d.red_lines["taiwan_statement"] * 0.5 + d.red_lines["join_framework"])
+    low = co.doctrine_utility(st, KOR)
+    co.provocation[KOR] = 2.0
+    high = co.doctrine_utility(st, KOR)
+    lev = rel(st, "exposure", KOR, CHN) / d.leverage_scale
+    assert high - low == pytest.approx(d.sensitivity * 2.0 * lev) and high > low
+    st.credibility += 0.2
+    assert co.doctrine_utility(st, KOR) == pytest.approx(high - d.restraint * 0.2)
+    move_, intensity, trigger = co.choose(st, KOR, "coerce_mil", ("force_posture",))
+    assert move_ == "force_posture" and trigger == "doctrine"  # KOR crossed no red line
+    assert intensity == pytest.approx(min(1.0, max(0.1, d.intensity * lev * (1 + 2.0 - d.threshold))))
+    co.provocation[JPN] = 2.0
+    assert co.choose(st, JPN, "coerce_mil", ("force_posture",))[2] == "red_line:join_framework"
+    end(m, "coercion")
+    assert co.provocation[JPN] == pytest.approx(2.0 * d.provocation_decay)
+
+
+def test_coercion__episodes_open_after_a_quiet_gap_and_are_judged_by_affinity():
+    m, st = world()
+    co = m.components["coercion"]
+    st.month = 1
+    move(st, CHN, JPN, "import_ban")
+    st.month = 1 + EPISODE_GAP  # within the gap: the same episode
+    move(st, CHN, JPN, "import_ban")
+    assert len(co.episodes) == 1
+    st.month = 2 + 2 * EPISODE_GAP  # quiet for longer than the gap: a new one
+    move(st, CHN, JPN, "import_ban")
+    assert len(co.episodes) == 2 and co.month_count == 3
+    st.relations.set("affinity", JPN, KOR, co.episodes[0]["affinity_start"] + 0.1)
+    st.month = st.horizon  # at the horizon every open episode is judged
+    co.on_measure(st, st.out)
+    assert [e["backfired"] for e in co.episodes] == [True, True] and st.out["china_coercion"] == 3
+    assert co.month_count == 0  # a tally per month
+
+
+def test_coercion__off_removes_every_coercive_option():
+    m, st = world(**{"mechanisms.coercion": False})
+    d = m.components["decision"]
+    assert all(o.kind not in ("coerce_econ", "coerce_mil") for plans in d.plans for p in plans for o in p[4])
+    assert d.coercion is None
+
+
+# Agreements ----------------------------------------------------------------------------------
+def test_agreements__both_allies_cooperating_in_an_area_sign_and_distance_lowers_the_hazard():
+    m, st = world()
+    ag = m.components["agreements"]
+    st.month = 3
+    move(st, JPN, KOR, "technology")
+    st.month = 4
+    move(st, KOR, JPN, "technology")
+    end(m, "agreements")
+    assert [(a["area"], a["signed"]) for a in ag.agreements] == [("technology", 4)]
+    assert st.agreements_in_force == 1
+    assert ag.hazard(1.5, 0.0) < ag.hazard(0.0, 0.0) < ag.hazard(0.0, 0.5)
+    p = m.config.params.dynamics.agreements
+    assert ag.hazard(1.0, 0.2) == pytest.approx(p.base_hazard * math.exp(-p.durability + 0.2 * p.opinion_sensitivity))
+    st.month = 5
+    move(st, JPN, KOR, "technology")
+    move(st, KOR, JPN, "technology")
+    end(m, "agreements")  # one agreement per area in force at a time
+    assert sum(a["area"] == "technology" for a in ag.agreements) == 1
+
+
+def test_agreements__off_changes_nothing():
+    m, st = world(**{"mechanisms.agreements": False})
+    move(st, JPN, KOR, "technology")
+    move(st, KOR, JPN, "technology")
+    for hook in m._end:
+        hook(st)
+    assert m.agreements == [] and st.agreements_in_force == 0
+
+
+# History flare-ups, leader turnover, scheduled events ----------------------------------------
+def test_history_flareups__a_flareup_is_a_protest_between_the_allies_that_sours_both_publics():
+    m, st = world(**{"dynamics.history.base_rate": 1.0, "mechanisms.scheduled_events": False})
+    a, b = rel(st, "opinion", JPN, KOR), rel(st, "opinion", KOR, JPN)
+    st.month = 1
+    m.components["history_flareups"].on_events(st)
+    (row,) = st.event_log
+    assert row[-1] == "history_flareup" and {row[2], row[3]} == {"JPN", "KOR"} and MOVES[row[4]].kind == "protest"
+    assert rel(st, "opinion", JPN, KOR) < a and rel(st, "opinion", KOR, JPN) < b
+
+
+def test_history_flareups__off_changes_nothing():
+    m, _ = world(**{"dynamics.history.base_rate": 1.0, "mechanisms.history_flareups": False,
+                    "mechanisms.scheduled_events": False})
+    for _ in range(6):
+        m.step()
+    assert not any(e[-1] == "history_flareup" for e in m.event_log)
+
+
+def test_leader_turnover__an_election_replaces_the_leader():
+    m, st = world("leader_turnover")
+    el = m.config.params.elections[0]
+    comp = m.components["leader_turnover"]
+    month = next(k for k, els in comp.schedule.items() if el in els)
+    st.month = month
+    comp.on_events(st)
+    i = st.codes.index(el.state)
+    assert st.leaders[i].name in {c.name for c in el.candidates}
+    assert m.leader_log[-1][2:] == (el.state, st.leaders[i].name, "election")
+
+
+def test_leader_turnover__off_changes_nothing():
+    m, st = world("leader_turnover", **{"mechanisms.leader_turnover": False})
+    before = list(st.leaders)
+    m.run()
+    assert all(how == "scheduled" for *_, how in m.leader_log)  # only dated leader changes, if any
+    changed = {code for _, _, code, *_ in m.leader_log}
+    kept = [i for i in range(st.n) if st.codes[i] not in changed]
+    assert kept and [st.leaders[i].name for i in kept] == [before[i].name for i in kept]
+    on = ThawModel("leader_turnover", rng=0).run()  # the same seed with elections: someone is replaced
+    assert any(how == "election" for *_, how in on.leader_log)
+
+
+def test_scheduled_events__dated_moves_happen_in_their_month():
+    m, st = world("china_coerces_japan", **{"mechanisms.history_flareups": False})
+    comp = m.components["scheduled_events"]
+    month = min(comp.schedule)
+    st.month = month
+    comp.on_events(st)
+    assert [e[-1] for e in st.event_log] == ["scheduled"] * len(st.event_log) and st.event_log
+
+
+def test_scheduled_events__off_changes_nothing():
+    m, _ = world("china_coerces_japan", **{"mechanisms.scheduled_events": False})
+    m.run()
+    assert not any(e[-1] == "scheduled" for e in m.event_log)
+
+
+# Decision ------------------------------------------------------------------------------------
+def test_decision__utilities_follow_relations_threat_capital_and_doctrine():
+    m, st = world()
+    d = m.components["decision"]
+    w = m.config.params.decision
+    kinds = [o.kind for o in options_for(st.roles, JPN, KOR, True, tuple(w.base.items()), tuple(w.capital_cost.items()))]
+    assert kinds == [o.kind for o in d.plans[JPN][KOR - 1][4]]
+    u0 = d.utilities(JPN, KOR)
+    st.relations.set("affinity", JPN, KOR, rel(st, "affinity", JPN, KOR) + 0.5)
+    u1 = d.utilities(JPN, KOR)
+    g = {o.kind: o.g for o in d.plans[JPN][KOR - 1][4]}
+    for k, a, b in zip(kinds, u0, u1, strict=True):  # affinity favours moves of positive Goldstein sign
+        assert b - a == pytest.approx(w.w_affinity * 0.5 * g[k])
+    assert u1[kinds.index("cooperate")] > u0[kinds.index("cooperate")] and u1[kinds.index("protest")] < u0[kinds.index("protest")]
+    st.relations.set("memory", JPN, KOR, -1.0)  # remembered hostility: tit for tat
+    u2 = d.utilities(JPN, KOR)
+    assert u2[kinds.index("protest")] > u1[kinds.index("protest")]
+    st.relations.set("threat", JPN, CHN, 0.9)
+    st.relations.set("threat", KOR, CHN, 0.9)  # a shared threat draws the allies together
+    u3 = d.utilities(JPN, KOR)
+    assert u3[kinds.index("cooperate")] > u2[kinds.index("cooperate")]
+    st.capital[JPN] = 0.05
+    st.relations.set("opinion", JPN, KOR, 10.0)
+    u4 = d.utilities(JPN, KOR)
+    st.capital[JPN] = 1.0
+    u5 = d.utilities(JPN, KOR)
+    assert u4[kinds.index("cooperate")] < u5[kinds.index("cooperate")]  # no capital, no unpopular cooperation
+    co = m.components["coercion"]
+    ck = [o.kind for o in d.plans[CHN][JPN][4]]
+    c0 = d.utilities(CHN, JPN)[ck.index("coerce_econ")]
+    co.provocation[JPN] = 3.0
+    c1 = d.utilities(CHN, JPN)[ck.index("coerce_econ")]
+    lev = rel(st, "exposure", JPN, CHN) / m.config.params.states.CHN.doctrine.leverage_scale
+    assert c1 - c0 == pytest.approx(m.config.params.states.CHN.doctrine.sensitivity * 3.0 * lev) and c1 > c0
+
+
+def test_decision__logit_choice_follows_utility_and_holds_at_minus_infinity():
+    m, st = world(**{"decision.rationality": 5.0, "mechanisms.scheduled_events": False,
+                     "mechanisms.history_flareups": False})
+    d = m.components["decision"]
+    base = {k: -50.0 for k in m.config.params.decision.base}
+    d.plans = [[(p[0], p[1], p[2], p[3], tuple(o._replace(base=base[o.kind]) for o in p[4]), p[5]) for p in plans]
+               for plans in d.plans]
+    for s in range(4):
+        d.decide(s)
+    assert st.event_log == []  # every option far below holding: nobody moves
+    d.plans = [[(p[0], p[1], p[2], p[3], tuple(o._replace(base=50.0 if o.kind == "reassure" else -50.0) for o in p[4]), p[5])
+                for p in plans] for plans in d.plans]
+    for s in range(4):
+        d.decide(s)
+    assert len(st.event_log) == 12 and all(MOVES[e[4]].kind == "reassure" for e in st.event_log)
+
+
+# Rupture -------------------------------------------------------------------------------------
+def test_rupture__affinity_below_threshold_for_n_months_is_a_rupture():
+    m, st = world()
+    p = m.config.params.dynamics.rupture
+    r = m.components["rupture"]
+    st.relations.set("affinity", JPN, KOR, p.threshold - 0.1)
+    st.relations.set("affinity", KOR, JPN, p.threshold - 0.1)
+    r.below_threshold = 0
+    for month in range(1, p.months + 1):
+        st.month = month
+        r.on_measure(st, st.out)
+        assert st.out["rupture"] == (month >= p.months)
+    assert r.rupture_month == p.months
+    assert st.out["jk_affinity"] == pytest.approx(p.threshold - 0.1)
+    st.relations.set("affinity", KOR, JPN, 1.0)
+    st.month += 1
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"] and r.rupture_month == p.months  # the first rupture is remembered
+    us = 0.5 * sum(rel(st, "affinity", a, b) for a, b in ((JPN, USA), (USA, JPN), (KOR, USA), (USA, KOR)))
+    assert st.out["trilateral_cohesion"] == pytest.approx((us * st.credibility + st.out["jk_affinity"]) / 3)
+
+
+def test_rupture__cooperation_index_sums_twelve_months_of_allied_goldstein():
+    m, st = world()
+    r = m.components["rupture"]
+    for month in range(1, 15):
+        st.month = month
+        move(st, JPN, KOR, "summit")
+        move(st, CHN, KOR, "summit")  # not between the allies: not counted
+        r.on_measure(st, st.out)
+    assert st.out["jk_cooperation"] == pytest.approx(12 * GOLDSTEIN[MOVES["summit"].cameo_code])
