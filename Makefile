@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench notebooks clean
+.PHONY: run test lint bench mutation notebooks clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; }
@@ -32,9 +32,19 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_batch.py
 
+# Mutation testing (slow, not part of `make test`; docs/testing.md). MUTANTS picks the mutants
+# to run by name: the mechanisms by default; e.g. MUTANTS='model.* experiments.results.* experiments.plots.*'
+# covers the rest of the model and the statistics and plotting code too.
+MUTANTS ?= model.components.*
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python benchmarks/mutation_score.py
+
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants

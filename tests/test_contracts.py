@@ -503,3 +503,112 @@ def test_rupture__cooperation_index_sums_twelve_months_of_allied_goldstein():
         move(st, CHN, KOR, "summit")  # not between the allies: not counted
         r.on_measure(st, st.out)
     assert st.out["jk_cooperation"] == pytest.approx(12 * GOLDSTEIN[MOVES["summit"].cameo_code])
+
+
+def test_decision__relations_follow_the_roles():
+    from model.components.decision import (
+        ALLY_TO_PATRON,
+        ALLY_TO_RIVAL,
+        FELLOW_ALLY,
+        OTHER,
+        PATRON_TO_ALLY,
+        PATRON_TO_RIVAL,
+        RIVAL_TO_ANY,
+        relation_of,
+    )
+    from model.roles import Roles
+
+    r = Roles.build(("JPN", "KOR", "CHN", "USA", "TWN"))
+    TWN = 4
+    expected = {(JPN, KOR): FELLOW_ALLY, (KOR, JPN): FELLOW_ALLY, (JPN, USA): ALLY_TO_PATRON,
+                (KOR, CHN): ALLY_TO_RIVAL, (USA, CHN): PATRON_TO_RIVAL, (USA, KOR): PATRON_TO_ALLY,
+                (CHN, JPN): RIVAL_TO_ANY, (CHN, TWN): RIVAL_TO_ANY, (JPN, TWN): OTHER, (USA, TWN): OTHER,
+                (TWN, JPN): OTHER, (TWN, CHN): OTHER}
+    assert {k: relation_of(r, *k) for k in expected} == expected
+    m, st = world()
+    d = m.components["decision"]
+    assert [p[3] for p in d.plans[JPN]] == [FELLOW_ALLY, ALLY_TO_RIVAL, ALLY_TO_PATRON]
+    assert [p[0] for p in d.plans[JPN]] == [KOR, CHN, USA] and all(p[5] == CHN for p in d.plans[JPN])
+    assert d.plans[JPN][0][2] == ((JPN * 4 + CHN, KOR * 4 + CHN), (JPN * 4 + USA, KOR * 4 + USA))
+
+
+def test_decision__alliance_terms_follow_credibility_and_commitment():
+    m, st = world()
+    d = m.components["decision"]
+    w = m.config.params.decision.w_alliance
+    ku = [o.kind for o in d.plans[JPN][2][4]]  # JPN -> USA
+    a = d.utilities(JPN, USA)[ku.index("cooperate")]
+    st.credibility += 0.1
+    assert d.utilities(JPN, USA)[ku.index("cooperate")] - a == pytest.approx(w * 2 * 0.1)
+    kp = [o.kind for o in d.plans[USA][0][4]]  # USA -> JPN
+    b = d.utilities(USA, JPN)[kp.index("cooperate")]
+    st.commitment -= 0.1
+    assert d.utilities(USA, JPN)[kp.index("cooperate")] - b == pytest.approx(-w * 2 * 0.1)
+    kc = [o.kind for o in d.plans[USA][2][4]]  # USA -> CHN: hawkishness favours protest
+    st.leaders[USA] = st.leaders[USA].model_copy(update={"hawkishness": 0.0})
+    p0 = d.utilities(USA, CHN)[kc.index("protest")]
+    st.leaders[USA] = st.leaders[USA].model_copy(update={"hawkishness": 1.0})
+    assert d.utilities(USA, CHN)[kc.index("protest")] - p0 == pytest.approx(m.config.params.decision.w_hawkishness)
+    st.agreements_in_force = 2  # agreements in force draw the allies together
+    kk = [o.kind for o in d.plans[JPN][0][4]]
+    c0 = d.utilities(JPN, KOR)[kk.index("cooperate")]
+    st.agreements_in_force = 3
+    assert d.utilities(JPN, KOR)[kk.index("cooperate")] - c0 == pytest.approx(m.config.params.decision.w_agreement)
+
+
+def test_summaries__each_component_reports_its_part_of_the_run_summary():
+    m = ThawModel("china_coerces_japan", rng=6).run()
+    s = m.summary()
+    assert s["coercion_episodes"] == len(m.episodes) >= 1
+    assert s["coercion_backfired"] == sum(1 for e in m.episodes if e["backfired"])
+    assert s["agreements_formed"] == len(m.agreements)
+    r = m.components["rupture"]
+    assert s["months_to_rupture"] == r.rupture_month and s["thaw_survived"] == (r.rupture_month is None)
+    assert s["moves"] == len(m.event_log) and s["months"] == 60 and s["scenario"] == "china_coerces_japan"
+    assert list(s)[:8] == ["scenario", "months", "thaw_survived", "months_to_rupture", "coercion_episodes",
+                           "coercion_backfired", "agreements_formed", "moves"]
+
+
+def _event(st, **fields):
+    from model.schema import Event
+
+    return Event.model_validate({"date": "2025-11", "ref": "test", **fields})
+
+
+def test_scheduled_events__each_kind_does_what_it_says():
+    from model.components.scheduled_events import DOMESTIC_CRISIS_CAPITAL
+
+    m, st = world()
+    se = m.components["scheduled_events"]
+    st.capital[KOR] = 0.9
+    se.apply(st, _event(st, source="KOR", kind="domestic_crisis"))
+    assert st.capital[KOR] == pytest.approx(0.9 + DOMESTIC_CRISIS_CAPITAL) and DOMESTIC_CRISIS_CAPITAL < 0
+    se.apply(st, _event(st, source="KOR", kind="domestic_crisis", delta=-0.9))
+    assert st.capital[KOR] == 0.0  # clipped
+    se.apply(st, _event(st, source="JPN", kind="shock", variable="political_capital", delta=0.3))
+    assert st.capital[JPN] == pytest.approx(min(1.0, m.config.params.states.JPN.political_capital + 0.3))
+    c = st.credibility
+    se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=-0.25))
+    assert st.credibility == pytest.approx(c - 0.25)
+    se.apply(st, _event(st, source="JPN", kind="leader_change",
+                        leader={"name": "X", "ideology": 0.0, "hawkishness": 0.1, "history_stance": 0.2}))
+    assert st.leaders[JPN].name == "X" and m.leader_log[-1][2:] == ("JPN", "X", "scheduled")
+    se.apply(st, _event(st, source="CHN", target="JPN", kind="coerce", move="import_ban", intensity=0.5,
+                        cameo_code="172"))
+    row = st.event_log[-1]
+    assert row[2:] == ("CHN", "JPN", "import_ban", "172", GOLDSTEIN["172"], 0.5, "scheduled")
+    o = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
+    se.apply(st, _event(st, source="KOR", target="JPN", kind="history"))
+    shock = m.config.params.dynamics.opinion.history_shock
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(max(0.0, o[0] - shock))
+    assert rel(st, "opinion", JPN, KOR) < o[1] - shock + 1e-9  # the target public: the move and the shock
+    assert st.event_log[-1][4] == "history_dispute"  # a history event without a move: the default
+
+
+def test_scheduled_events__switches_elsewhere_are_respected():
+    m, st = world(**{"mechanisms.coercion": False, "mechanisms.us_credibility": False})
+    se = m.components["scheduled_events"]
+    se.apply(st, _event(st, source="CHN", target="JPN", kind="coerce", move="import_ban"))
+    c = st.credibility
+    se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=-0.25))
+    assert st.event_log == [] and st.credibility == c
