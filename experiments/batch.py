@@ -191,9 +191,9 @@ def _run_locked(store: ResultsStore, exp: Experiment, path: Path, scenarios: dic
         manifest_error = _save(store, manifest, raise_=stopped is None)
     if stopped is not None:
         what = "the disk (or a file-size limit) is full" if disk_full(stopped) else "a file could not be written"
+        unsaved = "" if manifest_error is None else " (the manifest was not updated)"
         raise BatchStopped(store.root, None, f"{what}: {stopped.strerror or stopped} ({stopped.filename or 'a chunk file'}). "
-                           f"The {n_done} finished runs are safe{'' if manifest_error is None else ' (the manifest was not updated)'}; "
-                           "free space or fix the folder, then resume")
+                           f"The {n_done} finished runs are safe{unsaved}; free space or fix the folder, then resume")
     return report
 
 

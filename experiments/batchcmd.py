@@ -166,9 +166,10 @@ def dry_run(args: argparse.Namespace) -> int:
     seconds = per_run * len(todo) / (workers if args.executor != "serial" else 1)
     for w in warnings:
         print(f"thaw batch: note: {w}", file=sys.stderr)
-    print(f"{exp.name}: {len(runs):,} runs ({len(exp.scenarios)} scenarios x {len(runs) // max(1, exp.replications) // len(exp.scenarios):,} "
-          f"design points x {exp.replications:,} replications); {len(done):,} already in {out}; {len(todo):,} to run "
-          f"in {len(range(0, len(todo), chunk_size(len(todo), workers))):,} chunks")
+    points = len(runs) // exp.replications // len(exp.scenarios)
+    n_chunks = len(range(0, len(todo), chunk_size(len(todo), workers)))
+    print(f"{exp.name}: {len(runs):,} runs ({len(exp.scenarios)} scenarios x {points:,} design points x "
+          f"{exp.replications:,} replications); {len(done):,} already in {out}; {len(todo):,} to run in {n_chunks:,} chunks")
     print(f"estimated time: {_duration(seconds)} with {workers} {args.executor} worker(s) "
           f"(measured {per_run * 1000:.0f} ms a run on one run per scenario)")
     print(f"estimated disk: {_bytes(per_run_bytes * len(todo))} (at most; chunks compress better than single runs)")
