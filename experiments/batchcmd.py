@@ -55,9 +55,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from experiments.executors import EXECUTORS
 
     if args.executor not in EXECUTORS:
-        raise ExperimentError(None, "--executor", f"one of {', '.join(EXECUTORS)}, not {args.executor!r}")
+        raise ExperimentError(None, "--executor", f"expected one of {', '.join(EXECUTORS)}, not {args.executor!r}")
     if args.replications is not None and args.replications < 1:
-        raise ExperimentError(None, "--replications", f"at least 1, not {args.replications}")
+        raise ExperimentError(None, "--replications", f"expected at least 1, not {args.replications}")
     if args.retry_failed and not args.resume:
         raise ExperimentError(None, "--retry-failed", "only together with --resume")
     if args.dry_run:

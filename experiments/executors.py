@@ -35,7 +35,7 @@ def check_workers(workers: int | None, executor: str) -> None:
         return
     limit = MAX_WORKERS_PER_CORE * default_workers()
     if workers < 1:
-        raise ExperimentError(None, "--workers", f"a whole number of worker processes, at least 1, not {workers}")
+        raise ExperimentError(None, "--workers", f"expected a whole number of worker processes, at least 1, not {workers}")
     if executor != "serial" and workers > limit:
         raise ExperimentError(None, "--workers", f"at most {limit} ({MAX_WORKERS_PER_CORE} per core on this machine's "
                               f"{default_workers()} cores), not {workers}: more workers only add memory")
@@ -54,7 +54,7 @@ def check_scheduler(address: str | None, executor: str) -> None:
     except ValueError:
         ok, port = False, None
     if not ok or port is None:
-        raise ExperimentError(None, "--scheduler", f"a Dask scheduler address such as tcp://host:8786 (protocols: "
+        raise ExperimentError(None, "--scheduler", f"expected a Dask scheduler address such as tcp://host:8786 (protocols: "
                               f"{', '.join(DASK_PROTOCOLS)}), not {address!r}")
 
 
@@ -68,7 +68,7 @@ def execute(chunks: list[list[RunSpec]], task: partial, executor: str, workers: 
     elif executor == "dask":
         yield from _dask(chunks, task, workers, scheduler)
     else:
-        raise ExperimentError(None, "--executor", f"one of {', '.join(EXECUTORS)}, not {executor!r}")
+        raise ExperimentError(None, "--executor", f"expected one of {', '.join(EXECUTORS)}, not {executor!r}")
 
 
 def prestart(executor: str) -> None:
@@ -132,20 +132,26 @@ def _processes(chunks: list[list[RunSpec]], task: partial, workers: int,
                         yield failed_chunk(lost, cause)
                 continue
             # Keep at most 2 chunks a worker in flight, so an interrupt loses little and memory stays flat.
+            broken = False
             while todo and len(pending) < 2 * workers:
                 chunk = todo.pop()
-                pending[pool.submit(task, chunk)] = chunk
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in finished:
-                chunk = pending.pop(fut)
                 try:
-                    result = fut.result()
-                except BrokenProcessPool:
+                    pending[pool.submit(task, chunk)] = chunk
+                except BrokenProcessPool:  # the pool broke since the last wait
+                    todo.append(chunk)
                     broken = True
-                    suspects.append(chunk)
-                    continue
-                yield result
+                    break
+            if not broken:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    chunk = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(chunk)
+                        continue
+                    yield result
             if broken:
                 suspects += pending.values()
                 pending.clear()
@@ -171,7 +177,7 @@ def _dask(chunks: list[list[RunSpec]], task: partial, workers: int, scheduler: s
                                    dashboard_address=None, silence_logs=40)
             client = Client(cluster)
     except (OSError, ValueError, TypeError) as exc:
-        raise ExperimentError(None, "--scheduler", f"a reachable Dask scheduler address ({exc})") from None
+        raise ExperimentError(None, "--scheduler", f"expected a reachable Dask scheduler address ({exc})") from None
     try:
         futures = [client.submit(run_chunk, chunk, *task.args, pure=False, **task.keywords) for chunk in chunks]
         for fut in as_completed(futures):

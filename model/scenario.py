@@ -36,6 +36,9 @@ class ScenarioError(ValueError):
         self.file = str(file) if file is not None else None
         self.key = key
         self.expected = expected
+        if self.file is None and key and key.startswith("--"):  # a command-line option, not a file's key
+            super().__init__(f"{key}: {expected}")
+            return
         where = self.file or "scenario"
         super().__init__(f"{where}: {'key `' + key + '`: ' if key else ''}{expected}")
 
