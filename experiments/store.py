@@ -320,8 +320,11 @@ class ResultsStore:
                 entry["tables"][table] = {"rows": t.num_rows, "bytes": final.stat().st_size, "sha256": digest}
             write_json_atomic(self.index / f"{name}.json", entry)
         except BaseException:
-            for f in placed:
-                f.unlink(missing_ok=True)
+            # an interrupt can arrive after the index entry was renamed into place (while its folder
+            # is flushed): then the chunk is committed and its files must stay
+            if not (self.index / f"{name}.json").exists():
+                for f in placed:
+                    f.unlink(missing_ok=True)
             raise
         return name
 
