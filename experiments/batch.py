@@ -49,6 +49,7 @@ class BatchReport:
     seconds: float = 0.0
     failures: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failed_in_folder: int = 0  # failed runs the folder holds after this session, earlier ones included
 
 
 def chunk_size(n: int, workers: int) -> int:
@@ -186,6 +187,7 @@ def _run_locked(store: ResultsStore, exp: Experiment, path: Path, scenarios: dic
         session.update(finished=now(), runs_done=report.done, runs_failed=report.failed,
                        seconds=round(report.seconds, 3))
         n_done, n_failed = _counts(store, identity)
+        report.failed_in_folder = n_failed
         manifest.update(runs_done=n_done, runs_failed=n_failed, complete=n_done >= total,
                         finished=now() if n_done >= total else None)
         manifest_error = _save(store, manifest, raise_=stopped is None)

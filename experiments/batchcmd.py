@@ -77,10 +77,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     if args.quiet:
-        if report.failed:
-            print(f"thaw batch: {report.failed} run(s) failed", file=sys.stderr)
+        if report.failed_in_folder:
+            print(f"thaw batch: {report.failed_in_folder} run(s) failed; `--resume --retry-failed` runs them again",
+                  file=sys.stderr)
         print(report.out)
-        return 1 if report.failed else 0
+        return 1 if report.failed_in_folder else 0
     return print_report(report)
 
 
@@ -120,10 +121,11 @@ def print_report(report: Any) -> int:
         shown = table[:41] + ([f"… {len(table) - 42} more rows: {where}.summary()", table[-1]]
                               if len(table) > 42 else table[41:])
         print("\n".join(shown))
-    if report.failed:
-        print(f"\nthaw batch: {report.failed} run(s) failed (run ids {report.failures[:10]}"
-              f"{' …' if report.failed > 10 else ''}); their tracebacks are in the `error` column of the runs "
-              f"table: {where}.runs", file=sys.stderr)
+    if report.failed_in_folder:
+        ids = sorted(runs.loc[runs["status"] == "failed", "run_id"])
+        print(f"\nthaw batch: {len(ids)} run(s) failed (run ids {ids[:10]}{' …' if len(ids) > 10 else ''}); their "
+              f"tracebacks are in the `error` column of the runs table: {where}.runs; `--resume --retry-failed` "
+              "runs them again", file=sys.stderr)
         return 1
     return 0
 
