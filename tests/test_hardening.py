@@ -766,3 +766,105 @@ def test_python_discovery_falls_back_to_pyenv_for_make_and_ci(tmp_path):
     nothing = subprocess.run(["/bin/sh", str(ROOT / ".ci" / "find-python")], capture_output=True, text=True,
                              env={"PATH": "/nonexistent", "HOME": str(tmp_path)})
     assert nothing.returncode == 1 and nothing.stdout == ""
+
+
+# =============================================================================================
+# Property-based: random bytes, random TOML documents, random --set values; never a traceback
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                          HealthCheck.too_slow])
+WORDS = ["name", "extends", "description", "article_passage", "months", "start", "states", "USA", "JPN", "KOR", "CHN",
+         "commitment", "value", "source", "dynamics", "decision", "mechanisms", "spillover", "events", "elections",
+         "leader", "doctrine", "threshold", "rupture", "date", "move", "kind", "target", "baseline", "inherit_schedule"]
+
+
+def _quiet_main(argv: list[str]) -> tuple[int, str]:
+    """``main`` in-process with its output captured; any exception escaping it fails the test."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    text = out.getvalue() + err.getvalue()
+    assert code in (0, 2), (argv, code, text)
+    assert "Traceback" not in text, text
+    if code == 2:
+        assert err.getvalue().startswith(("thaw ", "INVALID ")), text  # names the command, or the invalid file
+    return code, text
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v).replace("inf", "inf").replace("nan", "nan")
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+
+
+scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                    st.text(max_size=20), st.sampled_from(["baseline", "2026-01", "x.toml"]))
+keys = st.one_of(st.sampled_from(WORDS), st.text(min_size=1, max_size=8))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(keys, inner, max_size=4)), max_leaves=12)
+documents = st.dictionaries(keys, values, max_size=8)
+
+
+def _fuzz_file(data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(suffix=".toml")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return Path(name)
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=3000), st.text(max_size=500).map(lambda t: t.encode("utf-16")),
+                 st.text(max_size=500).map(lambda t: t.encode("utf-8"))))
+def test_fuzz_random_bytes_never_give_a_traceback(data):
+    f = _fuzz_file(data)
+    try:
+        _quiet_main(["validate", str(f)])
+        _quiet_main(["run", str(f), "--months", "2", "--seed", "1"])
+    finally:
+        f.unlink()
+
+
+@FUZZ
+@given(documents, st.booleans())
+def test_fuzz_random_toml_documents_never_give_a_traceback(doc, child):
+    text = "\n".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in doc.items())
+    if child:  # a child of the baseline gets past the first checks and exercises validation deeper
+        doc.pop("extends", None)
+        doc.pop("name", None)
+        text = 'name = "fuzz"\nextends = "baseline"\n' + "\n".join(
+            f"{json.dumps(k)} = {_toml_value(v)}" for k, v in doc.items())
+    f = _fuzz_file(text.encode())
+    try:
+        _quiet_main(["validate", str(f)])
+        _quiet_main(["run", str(f), "--months", "2", "--seed", "1"])
+    finally:
+        f.unlink()
+
+
+def _parameter_keys() -> list[str]:
+    from model import load_scenario
+    from model.scenario import resolved_parameters
+
+    sc = load_scenario("baseline")
+    return [k for k, _, _ in resolved_parameters(sc)] + [f"mechanisms.{m}" for m in sc.params.mechanisms.model_dump()] \
+        + ["months", "start", "name", "description", "events", "states.USA.leader.name"]
+
+
+@FUZZ
+@given(st.one_of(st.sampled_from(_parameter_keys()), keys, st.text(max_size=30)),
+       st.one_of(st.text(max_size=30), scalars.map(_toml_value), values.map(_toml_value)))
+def test_fuzz_random_set_values_never_give_a_traceback(key, value):
+    code, text = _quiet_main(["run", "baseline", "--months", "3", "--seed", "1", "--set", f"{key}={value}"])
+    if code == 0:
+        assert "thaw survived" in text
