@@ -511,6 +511,17 @@ def test_a_file_size_limit_stops_the_batch_cleanly_and_resume_completes_it(tmp_p
     assert_same(tmp_path / "whole", out)
 
 
+def test_a_manifest_that_cannot_be_saved_stops_the_batch_before_any_run(tmp_path):
+    exp = experiment(tmp_path, reps=1)
+    out = tmp_path / "o"
+    res = subprocess.run([sys.executable, "-m", "experiments.cli", "batch", str(exp), "--out", str(out), "--executor",
+                          "serial"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         preexec_fn=partial(_limit_file_size, 4000))  # the manifest is bigger than this
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert "manifest.json" in res.stderr and "nothing was run" in res.stderr and "--resume" in res.stderr
+    assert no_temp_files(out) and not (out / "manifest.json").exists() and not list(out.glob("runs/*"))
+
+
 # =============================================================================================
 # Workers that die, failed runs, the pool restarted
 def test_a_worker_killed_mid_chunk_records_its_runs_failed_and_retry_failed_reruns_them(tmp_path, capsys, monkeypatch):
