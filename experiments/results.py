@@ -71,6 +71,11 @@ class Results:
         sort = [c for c in SORT_KEYS.get(name, ["run_id"]) if c in df.columns]
         return df.sort_values(sort, kind="stable").reset_index(drop=True)
 
+    @property
+    def tables(self) -> list[str]:
+        """The tables the folder holds (``runs`` and whichever outputs the experiment kept)."""
+        return sorted({t for c in self._verified.good for t in c.tables})
+
     @cached_property
     def runs(self) -> pd.DataFrame:
         return self.table("runs")

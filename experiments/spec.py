@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from model import ScenarioError, load_scenario
 from model.scenario import LoadedScenario, explain, find_scenario, shipped_scenario_dir
 
-SHIPPED = Path(__file__).resolve().parent
+#: The shipped experiment files: package data, so that a wheel install has them too.
+SHIPPED = Path(str(resources.files("experiments"))).resolve()
 #: Limits refused up front, before anything is built in memory or written.
 MAX_POINTS = 100_000
 MAX_RUNS = 10_000_000

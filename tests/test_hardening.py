@@ -595,15 +595,16 @@ def test_a_worker_killed_from_outside_does_not_abort_the_batch(tmp_path):
         assert runs.loc[runs["status"] == "failed", "error"].str.contains("worker process").all()
 
 
-def test_workers_exit_when_the_batch_process_is_killed(tmp_path):
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_workers_exit_when_the_batch_process_is_killed(tmp_path, executor):
     exp = experiment(tmp_path, reps=8, months=120)
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "batch", str(exp), "--out", str(tmp_path / "o"),
-                             "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.time() + 60
-    while len(_workers_of(proc.pid)) < 2 and time.time() < deadline:
-        time.sleep(0.01)
-    assert len(_session_pids(proc.pid)) >= 4  # batch, fork server, resource tracker, workers
+    out = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "batch", str(exp), "--out", str(out), "--executor",
+                             executor, "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    _wait_chunks(out, 1, proc)
+    assert proc.poll() is None, "the batch finished before it could be killed"
+    assert len(_session_pids(proc.pid)) >= 3  # the batch and its helpers: fork server or nannies, and workers
     os.kill(proc.pid, signal.SIGKILL)  # the main process only
     proc.wait()
     deadline = time.time() + 30
