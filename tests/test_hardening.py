@@ -257,6 +257,16 @@ def test_a_broken_manifest_is_refused_by_load_and_resume(tmp_path, capsys, text)
             "manifest.json")
 
 
+def test_a_folder_of_the_old_layout_is_refused_by_name(tmp_path):
+    run_batch(experiment(tmp_path, reps=1), tmp_path / "o", executor="serial", quiet=True)
+    assert load(tmp_path / "o").tables == ["events", "outcomes", "runs"]
+    m = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    del m["layout"]  # as written before the per-table layout
+    (tmp_path / "o" / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ExperimentError, match="layout 1"):
+        _ = load(tmp_path / "o").runs
+
+
 def test_an_unwritable_results_folder_is_refused(tmp_path, capsys):
     exp = experiment(tmp_path, reps=1)
     refused(capsys, ["batch", str(exp), "--out", "/proc/self", "--executor", "serial"], "/proc/self")
