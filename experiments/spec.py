@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import ScenarioError, load_scenario
-from model.scenario import LoadedScenario, explain, find_scenario, shipped_scenario_dir
+from model.scenario import LoadedScenario, explain, shipped_scenario_dir
 
 #: The shipped experiment files: package data, so that a wheel install has them too.
 SHIPPED = Path(str(resources.files("experiments"))).resolve()
@@ -187,7 +187,10 @@ def resolve_scenario(name: str, experiment_file: Path) -> LoadedScenario:
     name through the scenario search path."""
     is_path = name.endswith(".toml") or "/" in name or os.sep in name
     try:
-        return load_scenario(find_scenario(name, relative_to=experiment_file.parent) if is_path else name)
+        if is_path:
+            path = Path(name).expanduser()
+            return load_scenario(path if path.is_absolute() else experiment_file.parent / path)
+        return load_scenario(name)
     except ScenarioError as exc:
         raise ExperimentError(experiment_file, "scenarios", f"{name!r} cannot be loaded: {exc}") from None
 

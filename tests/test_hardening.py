@@ -336,6 +336,7 @@ def test_scenario_paths_resolve_relative_to_the_experiment_file(tmp_path, monkey
     exp = experiment(tmp_path, reps=1, scenarios='"mine.toml"')
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    _child_scenario(elsewhere, 0.2)  # a file of the same name in the current folder is not the one meant
     monkeypatch.chdir(elsewhere)
     run_batch(exp, tmp_path / "o", executor="serial", quiet=True)
     m = load(tmp_path / "o").manifest
