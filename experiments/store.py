@@ -191,13 +191,13 @@ class ResultsStore:
         ones aside so that their runs are run again. Returns the verification and what was done."""
         notes: list[str] = []
         committed = {p.stem for p in self.index.glob("chunk-*.json")}
-        for folder in self._table_dirs():
-            for f in folder.iterdir():
-                if f.name.startswith(".") and f.name.endswith(".tmp"):
-                    f.unlink(missing_ok=True)
-                elif f.suffix == ".parquet" and f.stem not in committed:
-                    f.unlink(missing_ok=True)  # renamed into place, but its index was never written
-        for f in self.index.glob(".*.tmp"):
+        for folder in self._table_dirs():  # only files named as the store names them: nothing of the user's
+            for f in folder.glob(".chunk-*.parquet.tmp"):
+                f.unlink(missing_ok=True)
+            for f in folder.glob("chunk-*.parquet"):
+                if f.stem not in committed:
+                    f.unlink(missing_ok=True)  # renamed into place, but its index entry was never written
+        for f in [*self.index.glob(".chunk-*.json.*.tmp"), *self.root.glob(f".{MANIFEST}.*.tmp")]:
             f.unlink(missing_ok=True)
         v = self.verify(identity)
         if v.foreign:

@@ -478,9 +478,17 @@ def test_files_of_an_uncommitted_chunk_are_ignored_and_removed(tmp_path):
     run_batch(exp, tmp_path / "whole", executor="serial", quiet=True)
     entry = sorted((tmp_path / "o" / "index").glob("chunk-*.json"))[0]
     entry.unlink()  # as if killed between the table files' rename and the index entry
+    (tmp_path / "o" / ".manifest.json.0badf00d.tmp").write_text("{")  # as if killed while saving the manifest
+    mine = [tmp_path / "o" / "analysis" / "mine.parquet", tmp_path / "o" / "runs" / "notes.txt"]
+    mine[0].parent.mkdir()
+    for f in mine:
+        f.write_text("the user's own file")
     assert len(load(tmp_path / "o").runs) < 8
     run_batch(exp, tmp_path / "o", executor="serial", resume=True, quiet=True)
     assert not (tmp_path / "o" / "runs" / f"{entry.stem}.parquet").exists()
+    assert all(f.read_text() == "the user's own file" for f in mine)  # the store deletes only its own files
+    for f in mine:
+        f.unlink()
     assert_same(tmp_path / "whole", tmp_path / "o")
     assert len(list((tmp_path / "o" / "runs").glob("*.parquet"))) == len(list((tmp_path / "o" / "index").glob("*.json")))
 
