@@ -18,7 +18,7 @@ from typing import Any
 
 from model import ScenarioError, ThawModel, list_scenarios, load_scenario
 from model.catalogue import MOVES
-from model.scenario import resolved_parameters
+from model.scenario import resolved_parameters, shipped_scenario_dir
 
 EXIT_USAGE = 2
 MAX_MONTHS = 1200  # the schema's bound on a scenario's horizon
@@ -52,12 +52,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not scenarios:
         raise CliError("no scenario files found (looked in $THAW_SCENARIO_PATH, ./scenarios and the project's scenarios/)")
     width = max(map(len, scenarios))
+    shipped = shipped_scenario_dir()
     for name, path in scenarios.items():
         try:
             desc = load_scenario(path).params.description
         except ScenarioError as exc:
             desc = f"INVALID: {exc}"
-        print(f"{name:<{width}}  {textwrap.shorten(desc, 100)}")
+        own = shipped / f"{name}.toml" if shipped else None
+        if own is not None and own.is_file() and own.resolve() != path.resolve():
+            desc = f"[{path} shadows the shipped one] {desc}"
+        print(f"{name:<{width}}  {textwrap.shorten(desc, 100 if not desc.startswith('[') else 200)}")
     return 0
 
 

@@ -355,6 +355,9 @@ def test_a_local_file_shadowing_a_shipped_scenario_is_reported_and_recorded(tmp_
     assert "shadows the shipped" in err and str(local) in err
     m = load(tmp_path / "o").manifest
     assert m["scenarios"]["baseline"]["file"] == str(local.resolve()) and len(m["scenarios"]["baseline"]["hash"]) == 16
+    assert main(["list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("baseline "))
+    assert "shadows the shipped one" in line and "Local copy" in line
 
 
 def _wait_chunks(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
