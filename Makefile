@@ -1,9 +1,8 @@
 # `make run` and `make test` each create the virtual environment when it is missing.
-# PYTHON may be set to any interpreter >= 3.12; by default the newest python3.1x found is used.
+# PYTHON may be set to any interpreter >= 3.12; by default .ci/find-python picks one (on PATH, or
+# one that pyenv manages), the same discovery as .ci/run.
 VENV   ?= .venv
-PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
-            command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
-            && { command -v $$p; break; }; done)
+PYTHON ?= $(shell sh .ci/find-python)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from model import ScenarioError, ThawModel, list_scenarios, load_scenario
 from model.catalogue import MOVES
-from model.scenario import resolved_parameters
+from model.scenario import resolved_parameters, shipped_scenario_dir
 
 EXIT_USAGE = 2
+MAX_MONTHS = 1200  # the schema's bound on a scenario's horizon
 
 
 class CliError(Exception):
@@ -31,7 +32,7 @@ def parse_value(text: str) -> Any:
     """A ``--set`` value as TOML reads it (0.4, true, "x"); bare words stay text."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, KeyError):
         return text
 
 
@@ -51,12 +52,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not scenarios:
         raise CliError("no scenario files found (looked in $THAW_SCENARIO_PATH, ./scenarios and the project's scenarios/)")
     width = max(map(len, scenarios))
+    shipped = shipped_scenario_dir()
     for name, path in scenarios.items():
         try:
             desc = load_scenario(path).params.description
         except ScenarioError as exc:
             desc = f"INVALID: {exc}"
-        print(f"{name:<{width}}  {textwrap.shorten(desc, 100)}")
+        own = shipped / f"{name}.toml" if shipped else None
+        if own is not None and own.is_file() and own.resolve() != path.resolve():
+            desc = f"[{path} shadows the shipped one] {desc}"
+        print(f"{name:<{width}}  {textwrap.shorten(desc, 100 if not desc.startswith('[') else 200)}")
     return 0
 
 
@@ -103,9 +108,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = parse_sets(args.set)
-    if args.months is not None and args.months < 1:
-        raise CliError(f"--months {args.months}: expected a whole number of months, at least 1")
-    model = ThawModel(args.scenario, rng=args.seed, months=args.months, **overrides).run()
+    if args.months is not None and not 1 <= args.months <= MAX_MONTHS:
+        raise CliError(f"--months {args.months}: expected a whole number of months from 1 to {MAX_MONTHS}")
+    if args.seed is not None and not 0 <= args.seed < 2**128:
+        raise CliError(f"--seed {args.seed}: expected a whole number from 0 to 2**128 - 1")
+    # overrides go into the scenario, not into ThawModel's keywords: `--set months=24` is a parameter too
+    model = ThawModel(load_scenario(args.scenario, overrides), rng=args.seed, months=args.months).run()
     summary = model.summary()
     print(format_summary(model, summary, args.seed))
     if args.out:
@@ -167,49 +175,16 @@ def write_outputs(model: ThawModel, summary: dict[str, Any], out: Path, fmt: str
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from experiments.batch import run_batch
-    from experiments.executors import EXECUTORS
-    from experiments.results import load
+    from experiments.batchcmd import cmd_batch as run
 
-    if args.executor not in EXECUTORS:
-        raise CliError(f"--executor {args.executor!r}: expected one of {', '.join(EXECUTORS)}")
-    if args.workers is not None and args.workers < 1:
-        raise CliError(f"--workers {args.workers}: expected a whole number of worker processes, at least 1")
-    if args.scheduler and args.executor != "dask":
-        raise CliError("--scheduler is for --executor dask")
-    try:
-        report = run_batch(args.file, out=args.out, executor=args.executor, workers=args.workers,
-                           scheduler=args.scheduler, replications=args.replications, resume=args.resume,
-                           quiet=args.quiet)
-    except KeyboardInterrupt:
-        print(f"thaw batch: interrupted; finished runs are saved. Continue with: thaw batch {args.file} "
-              f"--resume{' --out ' + args.out if args.out else ''}", file=sys.stderr)
-        return 130
-    rate = report.done / report.seconds if report.seconds > 0 else float("nan")
-    print(f"{report.done} runs in {report.seconds:.1f} s ({rate:.0f} runs/s); {report.skipped} already done; "
-          f"results in {report.out}")
-    results = load(report.out)
-    print()
-    if results.manifest["design"]["kind"] in ("lhs", "sobol"):
-        # a sample has too many points, each with few runs, for a per-point table to say anything
-        print(format_table(results.summary(by="scenario")))
-        print(f"Per design point: experiments.load({str(report.out)!r}).summary()")
-    else:
-        table = format_table(results.summary()).splitlines()
-        shown = table[:41] + ([f"… {len(table) - 42} more rows: experiments.load({str(report.out)!r}).summary()",
-                               table[-1]] if len(table) > 42 else table[41:])
-        print("\n".join(shown))
-    if report.failed:
-        print(f"\nthaw batch: {report.failed} run(s) failed (run ids {report.failures[:10]}"
-              f"{' …' if report.failed > 10 else ''}); their tracebacks are in the `error` column of the runs "
-              f"table: experiments.load({str(report.out)!r}).runs", file=sys.stderr)
-        return 1
-    return 0
+    return run(args)
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
     from experiments.plotset import write_standard_plots
 
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CliError(f"--out {args.out}: is a file; expected a folder for the PNGs (new or existing)")
     try:
         files = write_standard_plots(args.results, args.out)
     except ValueError as exc:
@@ -260,6 +235,8 @@ def format_table(summary) -> str:
     out["runs"] = summary["runs"]
 
     def ci(col: str, fmt: str) -> pd.Series:
+        if col not in summary:  # every run of every group failed
+            return pd.Series(["—"] * len(summary), index=summary.index)
         return summary.apply(lambda r: f"{r[col]:{fmt}} [{r[col + '_lo']:{fmt}}, {r[col + '_hi']:{fmt}}]"
                              if pd.notna(r[col + "_lo"]) else f"{r[col]:{fmt}}", axis=1)
 
@@ -302,14 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("batch", help="run an experiment file: scenarios x design x replications")
-    p.add_argument("file", help="experiment TOML file, or the name of a shipped one")
-    p.add_argument("--out", default=None, metavar="DIR", help="results folder (default: results/<experiment name>)")
-    p.add_argument("--executor", default="processes", help="serial, processes (default) or dask")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler (default: a LocalCluster)")
-    p.add_argument("--replications", type=int, default=None, help="override the file's replications")
-    p.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from experiments.batchcmd import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("plot", help="write the standard PNGs for a results folder")
@@ -343,6 +315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except (ScenarioError, CliError) as exc:
         print(f"thaw {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RecursionError:
+        print(f"thaw {args.command}: an input is nested too deeply to be read", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr.close()

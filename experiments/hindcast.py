@@ -97,12 +97,13 @@ def run_hindcast(replications: int = 100, out: str | Path | None = "hindcast.csv
     from experiments.batch import run_batch
     from experiments.results import load
 
-    tmp = Path(tempfile.mkdtemp(prefix="thaw-hindcast-"))
-    exp = tmp / "hindcast.toml"
-    exp.write_text(EXPERIMENT.format(reps=replications, scenario=scenario))
-    folder = Path(results) if results is not None else tmp / "results"
-    run_batch(exp, folder, executor=executor, workers=workers, quiet=quiet)
-    table = bands(load(folder).outcomes)
+    # the experiment file (and the results, unless kept in ``results``) live only as long as the call
+    with tempfile.TemporaryDirectory(prefix="thaw-hindcast-") as tmp:
+        exp = Path(tmp) / "hindcast.toml"
+        exp.write_text(EXPERIMENT.format(reps=replications, scenario=scenario))
+        folder = Path(results) if results is not None else Path(tmp) / "results"
+        run_batch(exp, folder, executor=executor, workers=workers, quiet=quiet)
+        table = bands(load(folder).outcomes)
     if out is not None:
         table.to_csv(out, index=False, float_format="%.3f")
     return table, fit(table)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.spec import ExperimentError
-from experiments.store import ResultsStore
+from experiments.store import SORT_KEYS, ResultsStore, Verified
 
 #: Summary outcomes averaged by ``summarise`` unless others are asked for.
 DEFAULT_OUTCOMES = ("final_jk_affinity", "final_trilateral_cohesion", "final_kor_fav_jpn", "final_jpn_fav_kor",
@@ -23,7 +23,9 @@ class Results:
     """A batch's results: ``runs``, ``outcomes`` and ``events`` DataFrames and the ``manifest``.
 
     Tables are read on first use and sorted by run id, so the same experiment gives the same frames
-    whatever the executor, the worker count or interruptions.
+    whatever the executor, the worker count or interruptions. Before anything is read every chunk is
+    checked against its index entry (size, SHA-256, experiment identity, no run twice): a damaged or
+    foreign chunk is refused, never silently dropped or mixed in.
     """
 
     path: Path
@@ -40,31 +42,56 @@ class Results:
                                   "is not a results folder (no manifest.json); expected a `thaw batch --out` folder")
         return m
 
-    def _read(self, table: str, sort: list[str]) -> pd.DataFrame:
-        self.manifest  # noqa: B018 - fail clearly on a folder that is not a results folder
-        frames = [pd.read_parquet(p / f"{table}.parquet") for p in self._store.chunk_dirs()
-                  if (p / f"{table}.parquet").exists()]
-        if not frames:
+    @cached_property
+    def _verified(self) -> Verified:
+        identity = self.manifest["experiment"]["identity"]
+        v = self._store.verify(identity)
+        problems = [*v.damaged, *v.foreign]
+        if problems:
+            name, why = problems[0]
+            raise ExperimentError(self.path, None, f"chunk {name} {why} ({len(problems)} bad chunk(s) in all); "
+                                  f"{self._store.damaged_note()}")
+        if v.duplicates:
+            raise self._store._duplicates_error(v)
+        return v
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Any table of the folder by name (``runs``, ``outcomes``, ``events``, ...), read through
+        ``pyarrow.dataset`` from the verified chunk files only; empty if the batch did not keep it."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        files = self._verified.files(name)
+        if not files:
             return pd.DataFrame()
-        df = pd.concat(frames, ignore_index=True)
-        return df.drop_duplicates(subset=sort).sort_values(sort, kind="stable").reset_index(drop=True)
+        schemas = sorted((pq.read_schema(f) for f in files), key=lambda s: -len(s.names))  # richest first
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+        df = ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table().to_pandas()
+        sort = [c for c in SORT_KEYS.get(name, ["run_id"]) if c in df.columns]
+        return df.sort_values(sort, kind="stable").reset_index(drop=True)
+
+    @property
+    def tables(self) -> list[str]:
+        """The tables the folder holds (``runs`` and whichever outputs the experiment kept)."""
+        return sorted({t for c in self._verified.good for t in c.tables})
 
     @cached_property
     def runs(self) -> pd.DataFrame:
-        return self._read("runs", ["run_id"])
+        return self.table("runs")
 
     @cached_property
     def outcomes(self) -> pd.DataFrame:
-        return self._read("outcomes", ["run_id", "month"])
+        return self.table("outcomes")
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        return self._read("events", ["run_id", "seq"])
+        return self.table("events")
 
     @cached_property
     def trade_cuts(self) -> pd.DataFrame:
         """Trade cuts in force, tidy: run_id, month, coercer, target, channel, share_cut."""
-        return self._read("trade_cuts", ["run_id", "month", "coercer", "target", "channel"])
+        return self.table("trade_cuts")
 
     @property
     def parameters(self) -> list[str]:

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import ScenarioError, load_scenario
-from model.scenario import explain
+from model.scenario import LoadedScenario, explain, shipped_scenario_dir
 
-SHIPPED = Path(__file__).resolve().parent
+#: The shipped experiment files: package data, so that a wheel install has them too.
+SHIPPED = Path(str(resources.files("experiments"))).resolve()
+#: Limits refused up front, before anything is built in memory or written.
+MAX_POINTS = 100_000
+MAX_RUNS = 10_000_000
 
 
 class ExperimentError(ScenarioError):
@@ -96,11 +103,22 @@ class Experiment(Strict):
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
+def design_size(design: Design) -> int:
+    if design.kind == "none":
+        return 1
+    if design.kind == "grid":
+        return math.prod(len(v) for v in design.parameters.values())
+    return int(design.points or 0)
+
+
 def find_experiment(spec: str | Path) -> Path:
     path = Path(spec)
     for candidate in (path, SHIPPED / path, SHIPPED / f"{spec}.toml"):
-        if candidate.is_file():
-            return candidate.resolve()
+        try:
+            if candidate.is_file():
+                return candidate.resolve()
+        except (OSError, ValueError):  # a name too long for the file system, or holding a NUL
+            continue
     known = ", ".join(p.stem for p in sorted(SHIPPED.glob("*.toml")))
     raise ExperimentError(spec, None, f"no such experiment file; shipped experiments: {known}")
 
@@ -110,9 +128,13 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
     scenario it names (at both ends of its range), so that a typo fails before the first run."""
     path = find_experiment(spec)
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError(path, None, f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(path, None, f"not UTF-8 text, as TOML must be ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ExperimentError(path, None, "nested too deeply to be an experiment file") from None
     except OSError as exc:
         raise ExperimentError(path, None, f"cannot be read ({exc.strerror})") from None
     if replications is not None:
@@ -124,21 +146,93 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
         if replications is not None and key == "replications":
             expected += " (from --replications)"
         raise ExperimentError(path, key or None, expected) from None
+    points = design_size(exp.design)
+    if points > MAX_POINTS:
+        raise ExperimentError(path, "design", f"at most {MAX_POINTS:,} design points, not {points:,}")
+    runs = points * exp.replications * len(exp.scenarios)
+    if runs > MAX_RUNS:
+        raise ExperimentError(path, "replications", f"at most {MAX_RUNS:,} runs in one batch, not {runs:,} "
+                              f"({len(exp.scenarios)} scenarios x {points:,} points x {exp.replications:,} replications)")
+    if exp.months is not None and "months" in exp.design.parameters:
+        raise ExperimentError(path, "design.parameters.months", "not together with `months`: give the horizon once")
     for name in exp.scenarios:
-        try:
-            load_scenario(name)
-        except ScenarioError as exc:
-            raise ExperimentError(path, "scenarios", f"{name!r} cannot be loaded: {exc}") from None
-        for key, values in exp.design.parameters.items():
-            for value in (values if exp.design.kind == "grid" else [values[0], values[-1]]):
-                v = round(value) if key in exp.design.integers else value
-                try:
-                    load_scenario(name, {key: v})
-                except ScenarioError as exc:
-                    raise ExperimentError(
-                        path, f"design.parameters.{key}", f"a valid value for scenario {name!r}: {exc.expected}"
-                    ) from None
+        _check_design(exp, path, name, resolve_scenario(name, path))
     return exp, path
+
+
+def _check_design(exp: Experiment, path: Path, name: str, scenario: LoadedScenario) -> None:
+    for key, values in exp.design.parameters.items():
+        sampled = exp.design.kind != "grid"
+        for value in ([values[0], values[-1]] if sampled else values):
+            v = round(value) if key in exp.design.integers else (float(value) if sampled else value)
+            try:
+                load_scenario(scenario, {key: v})
+            except ScenarioError as exc:
+                whole = sampled and key not in exp.design.integers and _is_int(scenario, key)
+                hint = "; it takes whole numbers: list it under design.integers" if whole else ""
+                raise ExperimentError(
+                    path, f"design.parameters.{key}", f"a valid value for scenario {name!r}: {exc.expected}{hint}"
+                ) from None
+
+
+def _is_int(scenario: LoadedScenario, key: str) -> bool:
+    try:
+        value = scenario.value(key)
+    except (KeyError, TypeError):
+        return False
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def resolve_scenario(name: str, experiment_file: Path) -> LoadedScenario:
+    """A scenario named in an experiment: a path resolves relative to the experiment file, a bare
+    name through the scenario search path."""
+    is_path = name.endswith(".toml") or "/" in name or os.sep in name
+    try:
+        if is_path:
+            path = Path(name).expanduser()
+            return load_scenario(path if path.is_absolute() else experiment_file.parent / path)
+        return load_scenario(name)
+    except ScenarioError as exc:
+        raise ExperimentError(experiment_file, "scenarios", f"{name!r} cannot be loaded: {exc}") from None
+
+
+def shadowing(name: str, scenario: LoadedScenario) -> str | None:
+    """A warning when a bare name resolved to a local file although a shipped scenario has that name."""
+    shipped = shipped_scenario_dir()
+    if shipped is None or name.endswith(".toml") or "/" in name:
+        return None
+    own = shipped / f"{name}.toml"
+    if own.is_file() and scenario.files[0].resolve() != own.resolve():
+        return (f"scenario {name!r} is {scenario.files[0]}, which shadows the shipped {own}; "
+                "the resolved file and its hash are recorded in the manifest")
+    return None
+
+
+def batch_identity(exp: Experiment, scenarios: dict[str, LoadedScenario]) -> str:
+    """What fixes every run of a batch: the experiment (but its replication count) and the resolved
+    content of every scenario it uses. Equal identities mean equal runs for equal run ids."""
+    blob = json.dumps({"experiment": exp.identity(), "scenarios": {n: s.hash for n, s in sorted(scenarios.items())}},
+                      sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def first_difference(old: object, new: object, prefix: str = "") -> str | None:
+    """The first dotted key at which two JSON-like values differ."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in sorted(set(old) | set(new), key=str):
+            if k not in old or k not in new:
+                return f"{prefix}{k}"
+            found = first_difference(old[k], new[k], f"{prefix}{k}.")
+            if found:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = first_difference(a, b, f"{prefix.rstrip('.')}[{i}].")
+            if found:
+                return found
+        return None
+    return None if old == new else prefix.rstrip(".") or "(top level)"
 
 
 def file_hash(path: Path) -> str:

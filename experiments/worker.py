@@ -1,11 +1,16 @@
 """What a worker does with a chunk of runs: run each one, catch what fails, return tables.
 
-Outputs are gathered column-wise across the chunk and turned into one DataFrame per table at the
-end, because building a DataFrame per run would cost more than a short run itself.
+The worker is given the resolved scenarios themselves, never a name or a path to look up again:
+a worker in another folder, on another machine, or after a scenario file was edited runs exactly
+what the batch resolved when it started. Outputs are gathered column-wise across the chunk and
+turned into one DataFrame per table at the end, because building a DataFrame per run would cost
+more than a short run itself.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -17,37 +22,35 @@ from experiments.design import RunSpec
 from model import ThawModel, load_scenario
 from model.components.trade import TRADE_CUT_COLUMNS
 from model.outcomes import EVENT_COLUMNS, OUTCOME_COLUMNS
+from model.scenario import LoadedScenario
 
 
 @dataclass
 class ChunkResult:
-    runs: pd.DataFrame
-    outcomes: pd.DataFrame | None
-    events: pd.DataFrame | None
+    tables: dict[str, pd.DataFrame]  # table name -> rows; "runs" always present
     written: bool = False  # already stored by the worker; ``runs`` then holds only ids and status
-    trade_cuts: pd.DataFrame | None = None
 
     @property
-    def failed(self) -> int:
-        return int((self.runs["status"] == "failed").sum())
+    def runs(self) -> pd.DataFrame:
+        return self.tables["runs"]
 
 
-def run_chunk(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool,
-              out: str | None = None, keep_trade_cuts: bool = False) -> ChunkResult:
+def run_chunk(specs: list[RunSpec], scenarios: dict[str, LoadedScenario], months: int | None, keep_outcomes: bool,
+              keep_events: bool, identity: str, out: str | None = None, keep_trade_cuts: bool = False) -> ChunkResult:
     """Run a chunk. With ``out`` (a results folder on a file system the worker shares), the worker
     stores the chunk itself and returns only ids and statuses, so the parent process stays idle
     instead of competing with the workers for the cores."""
-    result = _run(specs, months, keep_outcomes, keep_events, keep_trade_cuts)
+    result = _run(specs, scenarios, months, keep_outcomes, keep_events, keep_trade_cuts)
     if out is None:
         return result
     from experiments.store import ResultsStore
 
-    ResultsStore(out).write_chunk(result)
-    return ChunkResult(result.runs[["run_id", "status"]], None, None, written=True)
+    ResultsStore(out).write_chunk(result.tables, identity)
+    return ChunkResult({"runs": result.runs[["run_id", "status"]]}, written=True)
 
 
-def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_events: bool,
-         keep_trade_cuts: bool = False) -> ChunkResult:
+def _run(specs: list[RunSpec], scenarios: dict[str, LoadedScenario], months: int | None, keep_outcomes: bool,
+         keep_events: bool, keep_trade_cuts: bool = False) -> ChunkResult:
     rows: list[dict[str, Any]] = []
     out_cols: dict[str, list] = {c: [] for c in ["run_id", *OUTCOME_COLUMNS]} if keep_outcomes else {}
     events: list[tuple] = []
@@ -57,7 +60,8 @@ def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_eve
                                "replicate": spec.replicate, "seed": spec.seed, **spec.params}
         t0 = time.perf_counter()
         try:
-            model = ThawModel(load_scenario(spec.scenario), rng=spec.seed, months=months, **spec.params).run()
+            config = load_scenario(scenarios[spec.scenario], spec.params)
+            model = ThawModel(config, rng=spec.seed, months=months).run()
             summary = model.summary()
             summary.pop("scenario", None)
             row.update(summary, status="ok", error=None)
@@ -69,16 +73,57 @@ def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_eve
             if keep_events:
                 events.extend((spec.run_id, i, *e) for i, e in enumerate(model.event_log))
             if keep_trade_cuts:
-                cuts.extend((spec.run_id, *row) for row in model.trade_cuts().itertuples(index=False))
+                cuts.extend((spec.run_id, *r) for r in model.trade_cuts().itertuples(index=False))
         except Exception:  # noqa: BLE001 - a failing run is data, recorded with its traceback
             row.update(status="failed", error=traceback.format_exc())
         row["seconds"] = time.perf_counter() - t0
         rows.append(row)
+    tables = {"runs": _runs_frame(rows)}
+    if keep_outcomes:
+        tables["outcomes"] = pd.DataFrame(out_cols)
+    if keep_events:
+        tables["events"] = pd.DataFrame(events, columns=["run_id", "seq", *EVENT_COLUMNS])
+    if keep_trade_cuts:
+        tables["trade_cuts"] = pd.DataFrame(cuts, columns=["run_id", *TRADE_CUT_COLUMNS])
+    return ChunkResult(tables)
+
+
+def _runs_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     runs = pd.DataFrame(rows)
     if "months_to_rupture" in runs:
         runs["months_to_rupture"] = runs["months_to_rupture"].astype("Int64")
     runs["error"] = runs["error"].astype("string")
-    outcomes = pd.DataFrame(out_cols) if keep_outcomes else None
-    ev = pd.DataFrame(events, columns=["run_id", "seq", *EVENT_COLUMNS]) if keep_events else None
-    tc = pd.DataFrame(cuts, columns=["run_id", *TRADE_CUT_COLUMNS]) if keep_trade_cuts else None
-    return ChunkResult(runs, outcomes, ev, trade_cuts=tc)
+    return runs
+
+
+def failed_chunk(specs: list[RunSpec], cause: str) -> ChunkResult:
+    """The runs of a chunk that could not finish at all (its worker process died), as failed rows."""
+    rows = [{"run_id": s.run_id, "scenario": s.scenario, "point": s.point, "replicate": s.replicate, "seed": s.seed,
+             **s.params, "status": "failed", "error": cause, "seconds": float("nan")} for s in specs]
+    return ChunkResult({"runs": _runs_frame(rows)})
+
+
+def exit_with_parent(pid: int) -> None:
+    """Worker initializer: end this process as soon as the batch process ``pid`` is gone, however
+    it went (SIGKILL included), so that no worker outlives the batch that started it."""
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            import select
+
+            select.select([fd], [], [])
+            os._exit(1)
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from model.schema import SOURCED_SECTIONS, KeyedValueError, Scenario
 #: Arrays that a child scenario appends to its parent's instead of replacing.
 APPENDED_ARRAYS = ("events", "elections")
 OVERRIDE_SOURCE = "override"
+#: Longest ``extends`` chain accepted; real scenarios use two or three links.
+MAX_EXTENDS = 32
 
 
 class ScenarioError(ValueError):
@@ -34,6 +37,9 @@ class ScenarioError(ValueError):
         self.file = str(file) if file is not None else None
         self.key = key
         self.expected = expected
+        if self.file is None and key and key.startswith("--"):  # a command-line option, not a file's key
+            super().__init__(f"{key}: {expected}")
+            return
         where = self.file or "scenario"
         super().__init__(f"{where}: {'key `' + key + '`: ' if key else ''}{expected}")
 
@@ -51,6 +57,10 @@ class LoadedScenario:
     @property
     def name(self) -> str:
         return self.params.name
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to ship to a worker) without the cache of validated variants."""
+        return {**self.__dict__, "_variants": {}}
 
     @property
     def roles(self) -> Roles:
@@ -88,6 +98,8 @@ class LoadedScenario:
         raw = copy.deepcopy(self.raw)
         sources = dict(self.sources)
         for key, value in overrides.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ScenarioError(f"{self.files[0]} (override)", key, f"a finite number, not {value}")
             _set_path(raw, key, value, self.files[0])
             sources[key] = source
         params = _validate(raw, self.files[0], origin={k: self.files[0] for k in overrides}, overrides=overrides)
@@ -100,14 +112,32 @@ class LoadedScenario:
 # ---------------------------------------------------------------------------------------------
 # Finding files
 # ---------------------------------------------------------------------------------------------
+def shipped_scenario_dir() -> Path | None:
+    """The scenarios shipped with the package (``model/scenarios``, the project's ``scenarios/`` in
+    a checkout), found through importlib.resources so that a wheel install has them too."""
+    from importlib import resources
+
+    try:
+        d = Path(str(resources.files("model").joinpath("scenarios")))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return d.resolve() if d.is_dir() else None
+
+
 def scenario_dirs() -> list[Path]:
-    """Where scenario names are looked up: ``$THAW_SCENARIO_PATH``, ``./scenarios``, the project's."""
+    """Where scenario names are looked up: ``$THAW_SCENARIO_PATH``, ``./scenarios``, the shipped ones."""
     dirs = [Path(p) for p in os.environ.get("THAW_SCENARIO_PATH", "").split(os.pathsep) if p]
-    dirs += [Path.cwd() / "scenarios", Path(__file__).resolve().parents[1] / "scenarios"]
+    dirs += [Path.cwd() / "scenarios"]
+    shipped = shipped_scenario_dir()
+    if shipped is not None:
+        dirs.append(shipped)
     seen: list[Path] = []
     for d in dirs:
-        if d.is_dir() and d.resolve() not in seen:
-            seen.append(d.resolve())
+        try:
+            if d.is_dir() and d.resolve() not in seen:
+                seen.append(d.resolve())
+        except (OSError, ValueError):
+            continue
     return seen
 
 
@@ -142,8 +172,11 @@ def _find_scenario(spec: str | Path, relative_to: Path | None) -> Path:
             d / f"{spec}.toml" for d in scenario_dirs()
         ]
     for c in candidates:
-        if c.is_file():
-            return c.resolve()
+        try:
+            if c.is_file():
+                return c.resolve()
+        except (OSError, ValueError):  # too long a name, a NUL byte: not a file we can open
+            continue
     known = ", ".join(list_scenarios()) or "none found"
     raise ScenarioError(spec, None, f"no such scenario file; known scenarios: {known}")
 
@@ -157,6 +190,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, None, f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, None, f"not UTF-8 text, as TOML must be ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ScenarioError(path, None, "nested too deeply to be a scenario file") from None
     except OSError as exc:
         raise ScenarioError(path, None, f"cannot be read ({exc.strerror})") from None
 
@@ -172,11 +209,15 @@ def _split_sources(node: Any, prefix: str, path: Path, sources: dict[str, str], 
                 raise ScenarioError(path, prefix + ".source", "a non-empty text naming where the value comes from")
             sources[prefix] = node["source"]
             origin[prefix] = path
+            if isinstance(node["value"], float) and not math.isfinite(node["value"]):
+                raise ScenarioError(path, prefix + ".value", f"a finite number, not {node['value']}")
             return node["value"]
         return {k: _split_sources(v, f"{prefix}.{k}", path, sources, origin) for k, v in node.items()}
     if isinstance(node, str):  # names, not numbers: no source needed
         origin[prefix] = path
         return node
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ScenarioError(path, prefix, f"a finite number, not {node}")
     raise ScenarioError(path, prefix, f'expected {{ value = {node!r}, source = "…" }}: every number needs its source')
 
 
@@ -196,6 +237,8 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
     if path in chain:
         loop = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(chain[-1], "extends", f"a scenario it does not already extend (circular: {loop})")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(chain[0], "extends", f"a chain of at most {MAX_EXTENDS} files, not longer (via {path.name})")
     data = _read_toml(path)
     sources: dict[str, str] = {}
     origin: dict[str, Path] = {}
@@ -335,8 +378,11 @@ def load_scenario(spec: str | Path | LoadedScenario, overrides: dict[str, Any] |
         if cached and _mtimes(cached[0].files) == cached[1]:
             loaded = cached[0]
         else:
-            raw, sources, origin, files = _read_chain(path, ())
-            params = _validate(raw, path, origin)
+            try:
+                raw, sources, origin, files = _read_chain(path, ())
+                params = _validate(raw, path, origin)
+            except RecursionError:
+                raise ScenarioError(path, None, "nested too deeply to be a scenario") from None
             loaded = LoadedScenario(params, sources, files, raw)
             _CACHE[path] = (loaded, _mtimes(files))
     return loaded.with_overrides(overrides or {})

@@ -178,8 +178,8 @@ def _start(exp: Path, out: Path) -> subprocess.Popen:
 
 
 def _chunks(out: Path) -> int:
-    parts = out / "parts"
-    return len(list(parts.glob("chunk-*"))) if parts.exists() else 0
+    index = out / "index"
+    return len(list(index.glob("chunk-*.json"))) if index.exists() else 0
 
 
 @pytest.mark.parametrize("kill_after_chunks", [0, 1, 3])
@@ -200,7 +200,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_dataset(tmp_path, kill_afte
     assert_same(tmp_path / "whole", out)
     runs = load(out).runs
     assert runs["run_id"].is_unique and len(runs) == 32
-    assert not list((out / "parts").glob(".tmp-*"))
+    assert not [f for f in out.rglob(".*") if f.name.endswith(".tmp")]
     assert load(out).manifest["complete"] is True
 
 
@@ -319,7 +319,7 @@ def test_malformed_and_missing_experiment_files(tmp_path):
 
 def test_cli_summarises_a_sampled_design_per_scenario(tmp_path, capsys):
     exp = experiment(tmp_path, reps=1, text=SOBOL)
-    assert main(["batch", str(exp), "--out", str(tmp_path / "out"), "--executor", "serial", "--quiet"]) == 0
+    assert main(["batch", str(exp), "--out", str(tmp_path / "out"), "--executor", "serial"]) == 0
     out = capsys.readouterr().out
     assert "Per design point" in out
     table = out.split("\n\n", 1)[1]
