@@ -556,7 +556,7 @@ def paired_differences(diff: pd.DataFrame, changed: str, fig: Figure | None = No
         ax2.set_xticks([0, 1], ["unchanged", "changed"])
         ax2.set_ylim(0, 1.05)
         ax2.set_ylabel("P(thaw survives the horizon)")
-        ax2.set_title(f"P(survives): {r['unchanged']:.2f} → {r['changed']:.2f} (Δ {r['mean']:+.2f})", fontsize=10)
+        ax2.set_title(f"P(thaw survives)\n{r['unchanged']:.2f} → {r['changed']:.2f} (Δ {r['mean']:+.2f})", fontsize=10)
     _suptitle(fig, f"What if: {changed}")
     return fig
 

@@ -402,3 +402,4 @@ def test_paired_differences_draws_each_mean_with_its_interval():
     assert list(left.lines[0].get_xdata()) == pytest.approx([0.1, -2.0])
     assert [b.get_height() for b in right.patches] == pytest.approx([0.8, 0.6])
     assert "US commitment" in fig._suptitle.get_text()
+    assert _texts_inside(fig) == []
