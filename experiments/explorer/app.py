@@ -25,7 +25,7 @@ SMALL = "font-size: 11px; color: #555; line-height: 1.3"
 
 
 def _image(cls: str) -> w.Image:
-    img = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
+    img = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto", align_self="flex-start"))
     img.add_class(cls)
     return img
 
@@ -51,8 +51,8 @@ class ResultsPanel:
         self.table = w.HTML()
         self.open.on_click(lambda _: self.load())
         self.show_run.on_click(lambda _: self.draw_run())
-        self.widget = w.VBox([w.HBox([self.path, self.open]), self.message, self.controls, self.fan,
-                              w.HBox([self.survival, self.horizon]),
+        self.widget = w.VBox([w.HBox([self.path, self.open]), self.message, self.controls,
+                              w.HBox([self.fan, self.survival]), self.horizon,
                               w.HTML("<b>One run</b>: its event timeline and monthly outcomes"),
                               w.HBox([self.run_pick, self.show_run]), self.timeline, self.table])
         self.res = None
@@ -171,6 +171,7 @@ class WhatIfPanel:
         self._cache: dict[tuple, whatif.Arm] = {}
         self._lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.completed = 0  # answers shown so far: a page (or a test) can tell a new answer from the last
         self.scenario.observe(lambda _: self.build_knobs(), names="value")
         self.run.on_click(lambda _: self.start())
         self.reset.on_click(lambda _: self.build_knobs())
@@ -247,7 +248,9 @@ class WhatIfPanel:
             self.diff.value = figures.png(plots.paired_differences(diff, title))
             seconds = time.perf_counter() - t0
             self.progress.bar_style = "success"
-            self.status.value = (f"<span class='thaw-done'>{n} replications × {months} months answered in "
+            self.completed += 1
+            self.status.value = (f"<span class='thaw-done thaw-done-{self.completed}'>"
+                                 f"{n} replications × {months} months answered in "
                                  f"<b>{seconds:.1f} s</b> ({'changed arm only; unchanged arm cached' if cached else 'both arms'})"
                                  "</span>")
         except Exception as exc:  # noqa: BLE001 - shown in the panel: a bad value must not kill the explorer

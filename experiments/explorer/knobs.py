@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from experiments.labels import param_info, param_label
+from experiments.labels import param_info, param_label, short_name
 
 #: The parameters users tweak most, by section; every mechanism switch is added from the schema.
 SECTIONS: dict[str, list[str]] = {
@@ -57,5 +57,6 @@ def knobs(scenario: str = "baseline") -> dict[str, list[Knob]]:
             out.setdefault(section, []).append(Knob(
                 key=key, kind=info.kind, lo=info.lo if info.lo is not None else 0.0,
                 hi=info.hi if info.hi is not None else 1.0, default=value,
-                label=param_label(key, short=True), meaning=param_label(key), source=source))
+                label=("mechanism: " if info.kind == "bool" else "") + short_name(key), meaning=param_label(key),
+                source=source))
     return out
