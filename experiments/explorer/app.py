@@ -138,6 +138,7 @@ class ResultsPanel:
             overrides = {p: run[p].item() if hasattr(run[p], "item") else run[p] for p in self.res.parameters if p in run}
             model = ThawModel(run["scenario"], rng=info["seed"], months=self.horizon_months, **overrides).run()
             events, outcomes = model.events(), model.outcomes()
+        self.run_outcomes = outcomes
         self.timeline.value = figures.png(plots.event_timeline(events, outcomes, run=info))
         self.table.value = figures.run_outcomes(outcomes, ["jk_affinity", "kor_fav_jpn", "jpn_fav_kor",
                                                            "trilateral_cohesion", "us_credibility", "china_coercion",
