@@ -367,7 +367,7 @@ def heatmap(runs: pd.DataFrame, x: str, y: str, value: str = "p_survive", scenar
             ax.text(xs[j], ys[i], f"{text}\nn={int(n[i, j])}", ha="center", va="center", fontsize=6.5,
                     color="white" if dark else "black")
     if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, ncols=2, frameon=False)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), fontsize=8, ncols=2, frameon=False)
     ax.set_xticks(xs, [f"{t:g}" for t in xs], fontsize=8)
     ax.set_yticks(ys, [f"{t:g}" for t in ys], fontsize=8)
     ax.set_xlim(xe[0], xe[-1])
