@@ -374,7 +374,7 @@ def heatmap(runs: pd.DataFrame, x: str, y: str, value: str = "p_survive", scenar
     ax.set_ylim(ye[0], ye[-1])
     ax.set_xlabel(_wrap(param_label(x), 6, 10))
     ax.set_ylabel(_wrap(param_label(y), 5, 10))
-    what = "P(thaw survives)" if value == "p_survive" else f"Mean {_title(value)[0].lower()}{_title(value)[1:]} at the horizon"
+    what = "P(thaw survives)" if value == "p_survive" else f"Mean {_title(value)} at the horizon"
     ax.set_title(_wrap(f"{what} in {scenario}, by {short_name(x)} × {short_name(y)}; each cell: estimate and "
                        f"number of runs", fig.get_figwidth() * 0.8, 10), fontsize=10)
     return fig

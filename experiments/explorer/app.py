@@ -48,6 +48,8 @@ class ResultsPanel:
         self.show_run = w.Button(description="Show run", button_style="info")
         self.show_run.add_class("thaw-show-run")
         self.timeline = _image("thaw-timeline")
+        self.timeline.value = figures.placeholder("Pick a run above and press Show run: its event timeline appears here.",
+                                                  height=1.2)
         self.table = w.HTML()
         self.open.on_click(lambda _: self.load())
         self.show_run.on_click(lambda _: self.draw_run())
@@ -122,8 +124,10 @@ class ResultsPanel:
         self.survival.value = figures.png(fig)
         final = f"final_{self.outcome.value}" if f"final_{self.outcome.value}" in sel else "final_jk_affinity"
         self.horizon.value = figures.png(plots.horizon_distribution(sel, final))
-        self.run_pick.options = [(f"run {r.run_id} · seed {r.seed} · {'survived' if r.thaw_survived else 'ruptured'}",
-                                  int(r.run_id)) for r in sel.head(500).itertuples()]
+        options = [(f"run {r.run_id} · seed {r.seed} · {'survived' if r.thaw_survived else 'ruptured'}", int(r.run_id))
+                   for r in sel.head(500).itertuples()]
+        self.run_pick.options = options
+        self.run_pick.value = options[0][1]
 
     def draw_run(self) -> None:
         if self.run_pick.value is None:
@@ -154,6 +158,9 @@ class WhatIfPanel:
         from model import list_scenarios
 
         self.executor = executor
+        from experiments.executors import prestart
+
+        prestart(executor)  # the fork server imports the model now, not when the user first presses Run
         self.scenario = w.Dropdown(options=list(list_scenarios()), value=scenario, description="scenario")
         self.replications = w.BoundedIntText(value=replications, min=2, max=2000, description="replications")
         self.months = w.BoundedIntText(value=months, min=6, max=240, description="months")
