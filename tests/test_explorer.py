@@ -61,25 +61,30 @@ def test_knobs_carry_meaning_and_source_and_every_mechanism_switch():
 
 def test_whatif_panel_runs_in_the_background_and_reuses_the_unchanged_arm():
     panel = WhatIfPanel("baseline", replications=6, months=24, executor="serial")
+    panel.prefetching.join(60)  # the unchanged arm runs as soon as the panel opens
+    assert ("baseline", 6, 24) in panel._cache
     placeholder = panel.overview.value
     panel.inputs["states.USA.commitment"].value = 0.2
     panel.inputs["mechanisms.spillover"].value = False
     assert panel.overrides() == {"states.USA.commitment": 0.2, "mechanisms.spillover": False}
     panel.start()
     panel.thread.join(60)
-    assert "answered" in panel.status.value and "both arms" in panel.status.value, panel.status.value
-    assert panel.progress.value == panel.progress.max == 12
+    assert "answered" in panel.status.value and "cached" in panel.status.value, panel.status.value
+    assert panel.progress.value == panel.progress.max == 6  # only the changed arm ran
     first = panel.overview.value
     assert first != placeholder and panel.diff.value
+    panel._cache.clear()  # as if the unchanged arm were not ready: Run runs both arms
     panel.inputs["states.USA.commitment"].value = 0.9
     panel.start()
     panel.thread.join(60)
-    assert "cached" in panel.status.value and panel.progress.max == 6
+    assert "both arms" in panel.status.value and panel.progress.value == panel.progress.max == 12
     assert panel.overview.value != first
 
 
 def test_whatif_panel_reports_a_failure_instead_of_dying(monkeypatch):
     panel = WhatIfPanel("baseline", replications=3, months=12, executor="serial")
+    panel.prefetching.join(30)
+    panel._cache.clear()
     monkeypatch.setattr(whatif, "run_arm", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     panel.start()
     panel.thread.join(30)

@@ -7,6 +7,7 @@ widgets stay responsive and a progress bar moves while the runs go.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -154,13 +155,15 @@ class WhatIfPanel:
     """Sliders and switches for the parameters users tweak most; Run compares the changed scenario
     with the unchanged one on the same seeds, in the background."""
 
-    def __init__(self, scenario: str = "baseline", replications: int = 50, months: int = 60, executor: str = "processes"):
+    def __init__(self, scenario: str = "baseline", replications: int = 50, months: int = 60, executor: str = "auto"):
         from model import list_scenarios
 
         self.executor = executor
         from experiments.executors import prestart
 
-        prestart(executor)  # the fork server imports the model now, not when the user first presses Run
+        if executor == "processes":
+            prestart(executor)  # the fork server imports the model now, not when the user presses Run
+        threading.Thread(target=lambda: __import__("scipy.stats"), daemon=True).start()  # the intervals' import, off the Run
         self.scenario = w.Dropdown(options=list(list_scenarios()), value=scenario, description="scenario")
         self.replications = w.BoundedIntText(value=replications, min=2, max=2000, description="replications")
         self.months = w.BoundedIntText(value=months, min=6, max=240, description="months")
@@ -179,8 +182,11 @@ class WhatIfPanel:
         self._cache: dict[tuple, whatif.Arm] = {}
         self._lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.prefetching: threading.Thread | None = None
         self.completed = 0  # answers shown so far: a page (or a test) can tell a new answer from the last
         self.scenario.observe(lambda _: self.build_knobs(), names="value")
+        for widget in (self.replications, self.months):
+            widget.observe(lambda _: self.prefetch(), names="value")
         self.run.on_click(lambda _: self.start())
         self.reset.on_click(lambda _: self.build_knobs())
         self.build_knobs()
@@ -216,6 +222,7 @@ class WhatIfPanel:
         for i, title in enumerate(groups):
             self.sections.set_title(i, title)
         self.sections.selected_index = 0
+        self.prefetch()
 
     def overrides(self) -> dict[str, Any]:
         out = {}
@@ -224,6 +231,28 @@ class WhatIfPanel:
             if isinstance(d, bool) and v != d or not isinstance(d, bool) and abs(float(v) - float(d)) > 1e-12:
                 out[key] = bool(v) if isinstance(d, bool) else type(d)(v)
         return out
+
+    def _key(self) -> tuple:
+        return (self.scenario.value, self.replications.value, self.months.value)
+
+    def _base(self, key: tuple, progress=None) -> whatif.Arm:
+        """The unchanged arm, run once per (scenario, replications, months) and then reused."""
+        with self._lock:  # a prefetch still running is waited for, not duplicated
+            if key not in self._cache:
+                self._cache[key] = whatif.run_arm(key[0], {}, key[1], key[2], executor=self.executor, progress=progress)
+            return self._cache[key]
+
+    def prefetch(self) -> None:
+        """Run the unchanged arm now, in the background, so the first Run only runs the changed one."""
+        key = self._key()
+
+        def job() -> None:
+            with contextlib.suppress(Exception):  # Run reruns it and shows the error where it is read
+                self._base(key)
+
+        if key not in self._cache:
+            self.prefetching = threading.Thread(target=job, daemon=True)
+            self.prefetching.start()
 
     def start(self) -> None:
         if self.thread is not None and self.thread.is_alive():
@@ -235,7 +264,7 @@ class WhatIfPanel:
     def _work(self) -> None:
         scenario, n, months, changes = self.scenario.value, self.replications.value, self.months.value, self.overrides()
         key = (scenario, n, months)
-        cached = key in self._cache
+        cached = key in self._cache or self.prefetching is not None and self.prefetching.is_alive()
         self.progress.max, self.progress.value = n * (1 if cached else 2), 0
         self.progress.bar_style = ""
         self.status.value = f"running {n} replications × {months} months{' (unchanged arm cached)' if cached else ''} …"
@@ -245,9 +274,7 @@ class WhatIfPanel:
             self.progress.value = min(self.progress.max, self.progress.value + k)
 
         try:
-            if not cached:
-                self._cache[key] = whatif.run_arm(scenario, {}, n, months, executor=self.executor, progress=step)
-            base = self._cache[key]
+            base = self._base(key, progress=step)
             changed = whatif.run_arm(scenario, changes, n, months, executor=self.executor, progress=step)
             diff = whatif.paired_differences(base.runs, changed.runs)
             title = f"{scenario}: {whatif.describe_change(changes, self.defaults)}"
@@ -271,7 +298,7 @@ class WhatIfPanel:
 # ---------------------------------------------------------------------------------------------
 class Explorer:
     def __init__(self, results: str | Path | None = None, scenario: str = "baseline", replications: int = 50,
-                 months: int = 60, executor: str = "processes"):
+                 months: int = 60, executor: str = "auto"):
         self.results = ResultsPanel(results)
         self.whatif = WhatIfPanel(scenario, replications, months, executor)
         self.widget = w.Tab(children=[self.results.widget, self.whatif.widget])
