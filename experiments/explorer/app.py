@@ -28,7 +28,14 @@ SMALL = "font-size: 11px; color: #555; line-height: 1.3"
 def _image(cls: str) -> w.Image:
     img = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto", align_self="flex-start"))
     img.add_class(cls)
+    img.observe(_hide_when_empty, names="value")
+    _hide_when_empty({"owner": img, "new": img.value})
     return img
+
+
+def _hide_when_empty(change: dict) -> None:
+    """An empty image would show as a broken-image icon: take it out of the layout instead."""
+    change["owner"].layout.display = None if change["new"] else "none"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,6 +51,8 @@ class ResultsPanel:
         self.message = w.HTML()
         self.controls = w.VBox()
         self.fan, self.survival, self.horizon = _image("thaw-fan"), _image("thaw-survival"), _image("thaw-horizon")
+        self.fan.value = figures.placeholder("Open a results folder (written by thaw batch --out DIR) to see its ensembles.",
+                                             height=1.2)
         self.run_pick = w.Dropdown(description="run", layout=w.Layout(width="60%"))
         self.run_pick.add_class("thaw-run-pick")
         self.show_run = w.Button(description="Show run", button_style="info")
@@ -110,6 +119,7 @@ class ResultsPanel:
         sel, pooled = self.selection()
         if sel.empty:
             self.fan.value = figures.placeholder("no successful runs at this selection")
+            self.survival.value = self.horizon.value = b""
             return
         months = int(self.horizon_months or (self.outcomes["month"].max() if not self.outcomes.empty else 60))
         if self.outcome.value is not None:
