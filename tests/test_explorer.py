@@ -8,7 +8,7 @@ import pytest
 
 import experiments
 from experiments.explorer import whatif
-from experiments.explorer.app import ALL, ResultsPanel, WhatIfPanel
+from experiments.explorer.app import ResultsPanel, WhatIfPanel
 from experiments.explorer.knobs import knobs, mechanism_keys
 
 
@@ -133,4 +133,3 @@ def test_explore_refuses_a_folder_that_is_not_results(tmp_path, capsys):
 
     assert main(["explore", str(tmp_path)]) == 2
     assert "manifest.json" in capsys.readouterr().err
-    assert ALL.startswith("(all")
