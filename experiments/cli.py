@@ -66,6 +66,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    if args.diff:
+        from experiments.scenario_diff import format_diff
+
+        print(format_diff(args.scenario, parse_sets(args.set)))
+        return 0
     sc = load_scenario(args.scenario, parse_sets(args.set))
     p = sc.params
     print(f"{p.name}: {p.description}")
@@ -112,12 +117,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(f"--months {args.months}: expected a whole number of months from 1 to {MAX_MONTHS}")
     if args.seed is not None and not 0 <= args.seed < 2**128:
         raise CliError(f"--seed {args.seed}: expected a whole number from 0 to 2**128 - 1")
+    seed = args.seed
+    if seed is None:  # drawn here, not left to fresh entropy inside the model, so it can be printed and recorded
+        import secrets
+
+        seed = secrets.randbits(32)
+        print(f"(no --seed given: drew seed {seed}; repeat this run with --seed {seed})")
     # overrides go into the scenario, not into ThawModel's keywords: `--set months=24` is a parameter too
-    model = ThawModel(load_scenario(args.scenario, overrides), rng=args.seed, months=args.months).run()
+    model = ThawModel(load_scenario(args.scenario, overrides), rng=seed, months=args.months).run()
     summary = model.summary()
-    print(format_summary(model, summary, args.seed))
+    print(format_summary(model, summary, seed))
     if args.out:
-        write_outputs(model, summary, Path(args.out), args.format, args.seed, overrides)
+        write_outputs(model, summary, Path(args.out), args.format, seed, overrides)
     return 0
 
 
@@ -196,6 +207,37 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    from experiments.results import load
+    from experiments.tables import summary_text
+
+    try:
+        print(summary_text(load(args.results)))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from experiments.tables import export
+
+    try:
+        files = export(args.results, args.out, args.format)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Wrote {len(files)} tables ({args.format}) to {files[0].parent.resolve()}: {', '.join(f.name for f in files)}")
+    return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from experiments.explorer.serve import ExploreError, serve
+
+    try:
+        return serve(args.results, port=args.port)
+    except ExploreError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_hindcast(args: argparse.Namespace) -> int:
     from experiments.hindcast import format_fit, run_hindcast
 
@@ -254,6 +296,7 @@ def format_table(summary) -> str:
 # ---------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="thaw", description="Thaw: Japan–Korea relations under Chinese coercion, agent-based.")
+    ap.add_argument("--version", action="version", version=f"thaw {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the scenarios, one line each")
@@ -262,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="print a scenario's resolved parameters with their sources")
     p.add_argument("scenario", help="scenario name or TOML file")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
+    p.add_argument("--diff", action="store_true", help="print only what the scenario changes against the one it extends")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("validate", help="check scenario files")
@@ -270,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run one scenario once and print a summary")
     p.add_argument("scenario", help="scenario name or TOML file")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: drawn, printed and recorded)")
     p.add_argument("--months", type=int, default=None, help="horizon in months (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter by dotted path, e.g. states.USA.commitment=0.4 (repeatable)")
@@ -289,6 +333,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RESULTS_DIR/plots)")
     p.set_defaults(func=cmd_plot)
 
+    p = sub.add_parser("summary", help="reprint a results folder's summary table")
+    p.add_argument("results", metavar="RESULTS_DIR", help="a folder written by thaw batch")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("export", help="write a results folder's tidy tables as CSV or Parquet")
+    p.add_argument("results", metavar="RESULTS_DIR", help="a folder written by thaw batch")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)")
+    p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RESULTS_DIR/export)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("explore", help="serve the ensemble explorer on http://127.0.0.1 (offline)")
+    p.add_argument("results", nargs="?", default=None, metavar="RESULTS_DIR", help="a folder written by thaw batch")
+    p.add_argument("--port", type=int, default=8866, help="TCP port on 127.0.0.1 (default 8866)")
+    p.set_defaults(func=cmd_explore)
+
     p = sub.add_parser("hindcast", help="replay 2013-2025 and compare with the poll waves")
     p.add_argument("--replications", type=int, default=100, help="runs of the hindcast (default 100)")
     p.add_argument("--out", default="hindcast.csv", metavar="FILE", help="CSV to write (default hindcast.csv)")
@@ -306,6 +365,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the fitted values into scenarios/baseline.toml (default: yes)")
     p.set_defaults(func=cmd_calibrate)
     return ap
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("thaw-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

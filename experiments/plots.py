@@ -9,7 +9,9 @@ plots survive greyscale print.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -17,7 +19,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
+from experiments.labels import param_label, short_name
 from experiments.results import wilson
 
 #: One look per country, used by every plot in the project.
@@ -99,131 +103,300 @@ def with_scenario(outcomes: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-def fan_chart(outcomes: pd.DataFrame, runs: pd.DataFrame, outcome: str = "jk_affinity",
-              scenarios: Sequence[str] | None = None, ncols: int = 4, fig: Figure | None = None) -> Figure:
-    """Median with 50% and 90% bands over time, one panel per scenario, on a shared y axis."""
-    data = with_scenario(outcomes, runs)
-    _require(data, [outcome], "outcomes")
-    scenarios = list(scenarios or dict.fromkeys(data["scenario"]))
-    unknown = set(scenarios) - set(data["scenario"])
+# What a panel holds: never pool design points or scenarios without saying so
+# ---------------------------------------------------------------------------------------------
+MAX_PANELS = 36
+
+
+def design_columns(runs: pd.DataFrame) -> list[str]:
+    """The design parameters that vary across these runs (dotted-key columns with several values)."""
+    return [c for c in runs.columns if "." in c and runs[c].nunique(dropna=True) > 1]
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, int | float | np.floating | np.integer) else str(v)
+
+
+def panels(runs: pd.DataFrame, scenarios: Sequence[str] | None = None, pool: bool = False,
+           max_panels: int = MAX_PANELS) -> tuple[list[tuple[str, str, pd.DataFrame]], str]:
+    """(scenario, title, runs) per panel: one per scenario and design point, or per scenario with
+    ``pool=True``; and a note saying what each panel pools, for the figure's title.
+
+    Too many panels is an error asking for a choice, never a silent average."""
+    _require(runs, ["run_id", "scenario"], "runs")
+    scenarios = list(scenarios or dict.fromkeys(runs["scenario"]))
+    unknown = set(scenarios) - set(runs["scenario"])
     if unknown:
         raise ValueError(f"no runs of scenario(s) {sorted(unknown)} in these results")
-    n = len(scenarios)
+    params = design_columns(runs[runs["scenario"].isin(scenarios)])
+    out: list[tuple[str, str, pd.DataFrame]] = []
+    pooled_points = 0
+    for name in scenarios:
+        r = runs[runs["scenario"] == name]
+        if params and not pool:
+            for key, g in r.groupby(params, sort=True, dropna=False):
+                values = key if isinstance(key, tuple) else (key,)
+                where = ", ".join(f"{short_name(p)} {_fmt(v)}" for p, v in zip(params, values, strict=True))
+                out.append((name, where if len(scenarios) == 1 else f"{name}\n{where}", g))
+        else:
+            pooled_points = max(pooled_points, r.groupby(params).ngroups if params else 1)
+            out.append((name, name, r))
+    if len(out) > max_panels:
+        raise ValueError(f"{len(out)} panels (scenario × design point) are too many for one figure (at most {max_panels}): "
+                         "choose runs first, e.g. runs[runs['point'] == 0] or scenarios=[...], "
+                         "or pass pool=True to pool the design points (the title then says so)")
+    notes = [f"scenario {scenarios[0]}"] if len(scenarios) == 1 and params and not pool else []
+    if pooled_points > 1:
+        notes.append(f"each panel pools {pooled_points} design points over {', '.join(short_name(p) for p in params)}")
+    return out, "; ".join(notes)
+
+
+def rupture_rule(runs: pd.DataFrame, scenario: str) -> tuple[float, int] | None:
+    """The rupture threshold and duration these runs used: a design column if the design varies
+    them, else the scenario's value; None if neither is known (a scenario file not on the path)."""
+    r = runs[runs["scenario"] == scenario]
+    values = {}
+    for key in ("dynamics.rupture.threshold", "dynamics.rupture.months"):
+        if key in r.columns and r[key].nunique(dropna=True) == 1:
+            values[key] = r[key].dropna().iloc[0]
+        elif key in r.columns and r[key].nunique(dropna=True) > 1:
+            return None  # several thresholds in one panel: no single line is true
+    if len(values) < 2:
+        try:
+            from model import load_scenario
+
+            sc = load_scenario(scenario)
+        except Exception:  # noqa: BLE001 - an unknown scenario name: draw no line rather than a wrong one
+            return None
+        for key in ("dynamics.rupture.threshold", "dynamics.rupture.months"):
+            values.setdefault(key, sc.value(key))
+    return float(values["dynamics.rupture.threshold"]), int(values["dynamics.rupture.months"])
+
+
+def _threshold_line(ax: Axes, rule: tuple[float, int] | None, vertical: bool = False) -> None:
+    if rule is None:
+        return
+    label = f"rupture threshold ({rule[0]:+g} for {rule[1]} months)"
+    line = ax.axvline if vertical else ax.axhline
+    line(rule[0], color="#d6604d", linewidth=1.2, linestyle="--", label=label)
+
+
+def _wrap(text: str, inches: float, fontsize: float) -> str:
+    """Wrap a title to the figure's width, so it is never cut at the edge (about 0.55 em a glyph)."""
+    width = max(20, int(inches * 72 / (fontsize * 0.55)))
+    return "\n".join(textwrap.fill(part, width) for part in text.split("\n"))
+
+
+def _suptitle(fig: Figure, text: str, fontsize: float = 12) -> None:
+    fig.suptitle(_wrap(text, fig.get_figwidth(), fontsize), fontsize=fontsize)
+
+
+# ---------------------------------------------------------------------------------------------
+def fan_chart(outcomes: pd.DataFrame, runs: pd.DataFrame, outcome: str = "jk_affinity",
+              scenarios: Sequence[str] | None = None, ncols: int = 4, pool: bool = False,
+              baseline: str | None = None, fig: Figure | None = None) -> Figure:
+    """Median with 50% and 90% bands over time, one panel per scenario and design point, on a
+    shared y axis; ``baseline`` overlays that scenario's median on every panel, and affinity
+    panels show the rupture threshold."""
+    data = with_scenario(outcomes, runs)
+    _require(data, [outcome], "outcomes")
+    kept = runs[runs["run_id"].isin(data["run_id"].unique())]
+    if scenarios is not None:
+        unknown = set(scenarios) - set(kept["scenario"])
+        if unknown:
+            raise ValueError(f"no runs of scenario(s) {sorted(unknown)} in these results")
+    if baseline is not None and baseline not in set(kept["scenario"]):
+        raise ValueError(f"baseline {baseline!r}: no runs of that scenario in these results")
+    groups, note = panels(kept, scenarios, pool)
+    n = len(groups)
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig = fig or Figure(figsize=(3.6 * ncols, 2.8 * nrows + 0.6), layout="constrained")
+    width = max(3.6 * ncols, 6.4)  # a single panel still leaves room for the title
+    fig = fig or Figure(figsize=(width, 2.9 * nrows + 1.0), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
-    for ax, name in zip(axes, scenarios, strict=False):
-        d = data[data["scenario"] == name]
-        q = d.groupby("date")[outcome].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+
+    def quantiles(ids: pd.Series) -> pd.DataFrame:
+        d = data[data["run_id"].isin(ids)]
+        return d.groupby("date")[outcome].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+
+    base_q = quantiles(kept.loc[kept["scenario"] == baseline, "run_id"]) if baseline else None
+    for ax, (name, title, g) in zip(axes, groups, strict=False):
+        q = quantiles(g["run_id"])
         x = _dates(q.index.to_series())
         ax.fill_between(x, q[0.05], q[0.95], color="#9ecae1", label="90% of runs", linewidth=0)
         ax.fill_between(x, q[0.25], q[0.75], color="#4292c6", label="50% of runs", linewidth=0)
         ax.plot(x, q[0.5], color="black", linewidth=1.6, label="median")
+        if base_q is not None and name != baseline:
+            ax.plot(_dates(base_q.index.to_series()), base_q[0.5], color="#e08214", linewidth=1.4, linestyle="-.",
+                    label=f"{baseline} median")
         if outcome == "jk_affinity":
             ax.axhline(0, color=GREY, linewidth=0.6, linestyle=":")
-        ax.set_title(f"{name} (n={d['run_id'].nunique()})", fontsize=9)
+            _threshold_line(ax, rupture_rule(g, name))
+        ax.set_title(f"{title} (n={g['run_id'].nunique()})", fontsize=8 if "\n" in title else 9)
         _date_axis(ax)
         ax.label_outer()
     for ax in axes[n:]:
         ax.set_visible(False)
-    fig.supylabel(outcome_label(outcome), fontsize=10)
-    axes[0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{_title(outcome)} over time by scenario: median and 50% / 90% bands of runs")
+    fig.supylabel(_wrap(outcome_label(outcome), 2.9 * nrows + 0.6, 10), fontsize=10)
+    legend: dict[str, Any] = {}
+    for ax in axes[:n]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(lab, h)
+    handles, labels = list(legend.values()), list(legend)
+    fig.legend(handles, labels, fontsize=7, loc="outside lower center", ncols=len(labels), frameon=False)
+    by = "scenario and design point" if n > len({s for s, _, _ in groups}) else "scenario"
+    _suptitle(fig, f"{_title(outcome)} over time by {by}: median and 50% / 90% bands of runs" + (f"; {note}" if note else ""))
     return fig
 
 
 def scenario_comparison(runs: pd.DataFrame, outcome: str = "final_jk_affinity",
-                        scenarios: Sequence[str] | None = None, fig: Figure | None = None) -> Figure:
-    """Left: distribution of a final outcome per scenario (box plot over the runs' strip);
-    right: probability that the thaw survives, with 95% Wilson intervals."""
+                        scenarios: Sequence[str] | None = None, pool: bool = False, fig: Figure | None = None) -> Figure:
+    """Left: distribution of a final outcome per scenario and design point (box plot over the runs'
+    strip); right: probability that the thaw survives, with 95% Wilson intervals."""
     _require(runs, ["scenario", "status", "thaw_survived", outcome], "runs")
     ok = runs[runs["status"] == "ok"]
     if ok.empty:
         raise ValueError("no successful runs to compare")
-    scenarios = list(scenarios or dict.fromkeys(ok["scenario"]))
-    fig = fig or Figure(figsize=(11, 0.45 * len(scenarios) + 1.8), layout="constrained")
+    groups, note = panels(ok, scenarios, pool, max_panels=40)
+    rows = [title.replace("\n", " · ") for _, title, _ in groups]
+    fig = fig or Figure(figsize=(11, 0.45 * len(rows) + 2.2), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
-    y = np.arange(len(scenarios))
-    values = [ok.loc[ok["scenario"] == s, outcome].dropna().to_numpy() for s in scenarios]
+    y = np.arange(len(rows))
+    values = [g[outcome].dropna().to_numpy() for _, _, g in groups]
     rng = np.random.default_rng(0)  # jitter only: fixed so the figure is reproducible
     for i, v in enumerate(values):
         ax1.scatter(v, i + rng.uniform(-0.25, 0.25, len(v)), s=4, color="#969696", alpha=0.5, linewidths=0)
     ax1.boxplot(values, positions=y, orientation="horizontal", widths=0.6, showfliers=False,
                 medianprops={"color": "black", "linewidth": 1.8}, boxprops={"color": GREY},
                 whiskerprops={"color": GREY}, capprops={"color": GREY})
-    ax1.set_yticks(y, scenarios)
+    ax1.set_yticks(y, rows, fontsize=8 if len(rows) > 12 else 10)
     ax1.invert_yaxis()
-    ax1.set_xlabel(outcome_label(outcome))
+    ax1.set_xlabel(_wrap(outcome_label(outcome), 6, 10))
     ax1.set_title(f"{_title(outcome)}: runs (dots), quartiles (box)", fontsize=10)
     if "affinity" in outcome:
         ax1.axvline(0, color=GREY, linewidth=0.6, linestyle=":")
-    est = [wilson(int(ok.loc[ok["scenario"] == s, "thaw_survived"].sum()), int((ok["scenario"] == s).sum()))
-           for s in scenarios]
+        if outcome == "final_jk_affinity":
+            rules = [rupture_rule(g, name) for name, _, g in groups]
+            for i, rule in enumerate(rules):
+                if rule is not None:
+                    ax1.vlines(rule[0], i - 0.4, i + 0.4, color="#d6604d", linewidth=1.2, linestyles="--",
+                               label="rupture threshold" if i == next(j for j, r in enumerate(rules) if r) else None)
+            if any(rules):
+                ax1.legend(fontsize=7, loc="lower left")
+    est = [wilson(int(g["thaw_survived"].sum()), len(g)) for _, _, g in groups]
     p = np.array([e[0] for e in est])
     err = np.clip(np.array([[e[0] - e[1] for e in est], [e[2] - e[0] for e in est]]), 0, None)  # rounding at p = 0 or 1
     ax2.errorbar(p, y, xerr=err, fmt="o", color="black", ecolor=GREY, capsize=3)
     ax2.axvline(0.5, color=GREY, linewidth=0.6, linestyle=":")
     ax2.set_xlim(-0.02, 1.02)
-    ax2.set_xlabel("P(thaw survives the horizon), share of runs")
+    ax2.set_xlabel(_wrap("P(thaw survives the horizon), share of runs", 3.5, 10))
     ax2.set_title("P(thaw survives) with 95% intervals", fontsize=10)
-    fig.suptitle("Scenario comparison")
+    n = [len(g) for _, _, g in groups]
+    what = "Scenario comparison" + (" by design point" if len(rows) > len({s for s, _, _ in groups}) else "")
+    _suptitle(fig, f"{what} ({min(n)}–{max(n)} runs a row)" if min(n) != max(n) else f"{what} ({n[0]} runs a row)"
+              + (f"; {note}" if note else ""))
     return fig
 
 
-def heatmap(runs: pd.DataFrame, x: str, y: str, value: str = "p_survive", ax: Axes | None = None) -> Figure:
-    """Mean of ``value`` (or the survival probability, ``p_survive``) per cell of a two-parameter
-    grid, with the contour where the survival probability crosses 0.5."""
-    _require(runs, [x, y, "status", "thaw_survived"], "runs")
+def _edges(values: np.ndarray) -> np.ndarray:
+    """Cell edges half-way between grid values, so that unevenly spaced values sit where they are."""
+    mid = (values[1:] + values[:-1]) / 2
+    return np.concatenate([[values[0] - (mid[0] - values[0])], mid, [values[-1] + (values[-1] - mid[-1])]])
+
+
+def heatmap(runs: pd.DataFrame, x: str, y: str, value: str = "p_survive", scenario: str | None = None,
+            ax: Axes | None = None) -> Figure:
+    """P(thaw survives) (or the mean of ``value``) per cell of a two-parameter grid of one
+    scenario, each cell annotated with its estimate and run count, cells placed at their values,
+    the contour where P crosses 0.5, and hatching where the 95% interval of P spans 0.5."""
+    _require(runs, [x, y, "scenario", "status", "thaw_survived"], "runs")
     ok = runs[runs["status"] == "ok"]
-    surv = ok.pivot_table(index=y, columns=x, values="thaw_survived", aggfunc="mean").sort_index()
-    if surv.shape[0] < 2 or surv.shape[1] < 2:
+    names = list(dict.fromkeys(ok["scenario"]))
+    if scenario is None:
+        if len(names) > 1:
+            raise ValueError(f"runs hold {len(names)} scenarios ({', '.join(names)}); a heatmap shows one: pass scenario=")
+        scenario = names[0] if names else None
+    elif scenario not in names:
+        raise ValueError(f"no runs of scenario {scenario!r} in these results")
+    ok = ok[ok["scenario"] == scenario]
+    others = [c for c in design_columns(ok) if c not in (x, y)]
+    if others:
+        raise ValueError(f"these runs also vary {others}; a heatmap over {x} × {y} would average over them: "
+                         "select one value of each first, e.g. runs[runs[key] == value]")
+    if value != "p_survive":
+        _require(ok, [value], "runs")
+    xs = np.sort(ok[x].unique()).astype(float)
+    ys = np.sort(ok[y].unique()).astype(float)
+    if len(xs) < 2 or len(ys) < 2:
         raise ValueError(f"a heatmap needs at least two values of each of {x!r} and {y!r}")
-    grid = surv if value == "p_survive" else ok.pivot_table(index=y, columns=x, values=value, aggfunc="mean").sort_index()
-    fig, ax = _figure(ax, figsize=(6.4, 5), layout="constrained")
-    xs, ys = grid.columns.to_numpy(float), grid.index.to_numpy(float)
+    stats = ok.groupby([y, x]).agg(n=("thaw_survived", "size"), k=("thaw_survived", "sum"),
+                                    **({"v": (value, "mean")} if value != "p_survive" else {}))
+    shape = (len(ys), len(xs))
+    n, p, lo, hi, v = (np.full(shape, np.nan) for _ in range(5))
+    for (yv, xv), row in stats.iterrows():
+        i, j = int(np.searchsorted(ys, yv)), int(np.searchsorted(xs, xv))
+        n[i, j] = row["n"]
+        p[i, j], lo[i, j], hi[i, j] = wilson(int(row["k"]), int(row["n"]))
+        v[i, j] = p[i, j] if value == "p_survive" else row["v"]
+    fig, ax = _figure(ax, figsize=(7.2, 6), layout="constrained")
     cmap = "viridis" if value == "p_survive" else "cividis"  # perceptually uniform, greyscale-monotone
     kw = {"vmin": 0, "vmax": 1} if value == "p_survive" else {}
-    mesh = ax.pcolormesh(np.arange(len(xs) + 1), np.arange(len(ys) + 1), grid.to_numpy(float), cmap=cmap, **kw)
+    mesh = ax.pcolormesh(_edges(xs), _edges(ys), np.ma.masked_invalid(v), cmap=cmap, **kw)
     label = "P(thaw survives)" if value == "p_survive" else outcome_label(value)
-    fig.colorbar(mesh, ax=ax, label=label)
-    cs = ax.contour(np.arange(len(xs)) + 0.5, np.arange(len(ys)) + 0.5, surv.to_numpy(float), levels=[0.5],
-                    colors="white", linewidths=2.2)
-    ax.contour(np.arange(len(xs)) + 0.5, np.arange(len(ys)) + 0.5, surv.to_numpy(float), levels=[0.5],
-               colors="black", linewidths=1.0, linestyles="--")
-    if cs.allsegs and any(len(s) for s in cs.allsegs[0]):
-        ax.plot([], [], color="black", linestyle="--", label="P(survive) = 0.5")
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_xticks(np.arange(len(xs)) + 0.5, [f"{v:g}" for v in xs])
-    ax.set_yticks(np.arange(len(ys)) + 0.5, [f"{v:g}" for v in ys])
-    ax.set_xlabel(_param_label(x))
-    ax.set_ylabel(_param_label(y))
-    n = int(ok.groupby([x, y]).size().min())
-    ax.set_title(f"{'P(thaw survives)' if value == 'p_survive' else _title(value)} over "
-                 f"{_param_label(x, short=True)} × {_param_label(y, short=True)} (≥{n} runs a cell)", fontsize=10)
+    fig.colorbar(mesh, ax=ax, label=_wrap(label, 5, 10))
+    handles = []
+    if np.isfinite(p).all() and np.nanmin(p) < 0.5 < np.nanmax(p):
+        ax.contour(xs, ys, p, levels=[0.5], colors="white", linewidths=2.4)
+        ax.contour(xs, ys, p, levels=[0.5], colors="black", linewidths=1.0, linestyles="--")
+        handles.append(Line2D([], [], color="black", linestyle="--", label="P(survive) = 0.5"))
+    xe, ye = _edges(xs), _edges(ys)
+    spans = (lo < 0.5) & (hi > 0.5)
+    for i, j in zip(*np.nonzero(spans), strict=True):
+        ax.add_patch(Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i], fill=False, hatch="///",
+                               edgecolor="#bbbbbb", linewidth=0, label="_spans"))
+    if spans.any():
+        handles.append(Patch(facecolor="none", edgecolor="#888888", hatch="///", label="95% interval of P spans 0.5"))
+    norm = mesh.norm
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            if np.isnan(n[i, j]):
+                continue
+            shade = mesh.cmap(norm(v[i, j]))
+            dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
+            text = f"{v[i, j]:.2f}" if value == "p_survive" else f"{v[i, j]:+.2f}"
+            ax.text(xs[j], ys[i], f"{text}\nn={int(n[i, j])}", ha="center", va="center", fontsize=6.5,
+                    color="white" if dark else "black")
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), fontsize=8, ncols=2, frameon=False)
+    ax.set_xticks(xs, [f"{t:g}" for t in xs], fontsize=8)
+    ax.set_yticks(ys, [f"{t:g}" for t in ys], fontsize=8)
+    ax.set_xlim(xe[0], xe[-1])
+    ax.set_ylim(ye[0], ye[-1])
+    ax.set_xlabel(_wrap(param_label(x), 6, 10))
+    ax.set_ylabel(_wrap(param_label(y), 5, 10))
+    what = "P(thaw survives)" if value == "p_survive" else f"Mean {_title(value)} at the horizon"
+    ax.set_title(_wrap(f"{what} in {scenario}, by {short_name(x)} × {short_name(y)}; each cell: estimate and "
+                       f"number of runs", fig.get_figwidth() * 0.8, 10), fontsize=10)
     return fig
 
 
-def _param_label(key: str, short: bool = False) -> str:
-    names = {"states.USA.commitment": "US commitment (0 … 1)",
-             "states.CHN.doctrine.threshold": "China's red-line threshold (provocation units)"}
-    label = names.get(key, key)
-    return label.split(" (")[0] if short else label
-
-
-def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame,
+def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame, run: Mapping[str, Any],
                    series: Sequence[str] = ("jk_affinity", "trilateral_cohesion", "us_credibility"),
                    fig: Figure | None = None) -> Figure:
-    """One run: every move as a marker on its source → target row (shape: kind, colour: Goldstein
-    weight), and the monthly outcomes beneath on the same time axis."""
+    """One run, named by scenario, seed and run id: every move as a marker on its source → target
+    row (shape: kind, colour: Goldstein weight), and the monthly outcomes beneath on the same time
+    axis, with the rupture threshold."""
     _require(events, ["date", "source", "target", "move", "goldstein"], "events")
     _require(outcomes, ["date", *series], "outcomes")
+    if "scenario" not in run or "seed" not in run:
+        raise ValueError("run must name the run's scenario and seed (and run_id for a batch run), "
+                         "e.g. runs.iloc[0] or {'scenario': 'baseline', 'seed': 7}")
     for df, what in ((events, "events"), (outcomes, "outcomes")):
         if "run_id" in df.columns and df["run_id"].nunique() > 1:
             raise ValueError(f"{what} hold several runs; pass one run, e.g. df[df.run_id == 0]")
     from model.catalogue import MOVES
 
-    fig = fig or Figure(figsize=(11, 7.5), layout="constrained")
+    fig = fig or Figure(figsize=(11, 7.8), layout="constrained")
     ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     pairs = sorted({(s, t) for s, t in zip(events["source"], events["target"], strict=True)},
                    key=lambda p: (p not in (("JPN", "KOR"), ("KOR", "JPN")), p))
@@ -251,6 +424,11 @@ def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame,
     styles = [("-", "black"), ("--", "#2166ac"), (":", "#b2182b"), ("-.", "#1a9850")]
     for name, (ls, colour) in zip(series, styles, strict=False):
         ax2.plot(xo, outcomes[name], linestyle=ls, color=colour, linewidth=1.5, label=outcome_label(name))
+    if "jk_affinity" in series:
+        rule = run.get("rupture_rule")
+        if rule is None:
+            rule = rupture_rule(pd.DataFrame([dict(run)]), str(run["scenario"]))
+        _threshold_line(ax2, rule)
     if "rupture" in outcomes and outcomes["rupture"].any():
         first = xo[outcomes["rupture"].to_numpy()].iloc[0]
         ax2.axvline(first, color=GREY, linewidth=1, linestyle=":")
@@ -260,25 +438,27 @@ def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame,
     ax2.legend(fontsize=7, loc="lower left")
     ax2.set_title("Monthly outcomes of the same run", fontsize=10)
     _date_axis(ax2)
-    fig.suptitle("One run: event timeline and outcomes")
+    rid = f"run {run['run_id']} · " if run.get("run_id") is not None else ""
+    _suptitle(fig, f"One run ({rid}scenario {run['scenario']} · seed {run['seed']}): event timeline and outcomes")
     return fig
 
 
 def coercion_cost(outcomes: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequence[str] | None = None,
-                  countries: Sequence[str] = ("JPN", "KOR", "CHN"), fig: Figure | None = None) -> Figure:
-    """Trade lost by each side over time (median across runs, 50% band), one panel per scenario."""
+                  countries: Sequence[str] = ("JPN", "KOR", "CHN"), pool: bool = False,
+                  fig: Figure | None = None) -> Figure:
+    """Trade lost by each side over time (median across runs, 50% band), one panel per scenario
+    (and design point, unless ``pool``)."""
     data = with_scenario(outcomes, runs)
     cols = [f"trade_loss_{c.lower()}" for c in countries]
     _require(data, cols, "outcomes")
-    scenarios = list(scenarios or [s for s in dict.fromkeys(data["scenario"]) if "coerce" in s]
-                     or dict.fromkeys(data["scenario"]))
-    unknown = set(scenarios) - set(data["scenario"])
-    if unknown:
-        raise ValueError(f"no runs of scenario(s) {sorted(unknown)} in these results")
-    fig = fig or Figure(figsize=(5.2 * len(scenarios), 3.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(scenarios), sharey=True, squeeze=False)).ravel()
-    for ax, name in zip(axes, scenarios, strict=True):
-        d = data[data["scenario"] == name]
+    kept = runs[runs["run_id"].isin(data["run_id"].unique())]
+    scenarios = list(scenarios or [s for s in dict.fromkeys(kept["scenario"]) if "coerce" in s]
+                     or dict.fromkeys(kept["scenario"]))
+    groups, note = panels(kept, scenarios, pool, max_panels=12)
+    fig = fig or Figure(figsize=(max(5.2 * len(groups), 6.4), 4.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(groups), sharey=True, squeeze=False)).ravel()
+    for ax, (_, title, g) in zip(axes, groups, strict=True):
+        d = data[data["run_id"].isin(g["run_id"])]
         for code, col in zip(countries, cols, strict=True):
             q = d.groupby("date")[col].quantile([0.25, 0.5, 0.75]).unstack()
             xx = _dates(q.index.to_series())
@@ -286,14 +466,98 @@ def coercion_cost(outcomes: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequenc
             ax.fill_between(xx, q[0.25], q[0.75], color=st["color"], alpha=0.18, linewidth=0)
             ax.plot(xx, q[0.5], color=st["color"], linestyle=st["linestyle"], marker=st["marker"], markevery=6,
                     markersize=4, linewidth=1.6, label=st["label"])
-        ax.set_title(f"{name} (n={d['run_id'].nunique()})", fontsize=9)
+        ax.set_title(f"{title} (n={g['run_id'].nunique()})", fontsize=9)
         _date_axis(ax)
     axes[0].set_ylabel("trade lost (% of own GDP, annualised)")
     axes[0].legend(fontsize=8, handles=[Line2D([], [], color=COUNTRY_STYLE[c]["color"],
                                                linestyle=COUNTRY_STYLE[c]["linestyle"],
                                                marker=COUNTRY_STYLE[c]["marker"], label=COUNTRY_STYLE[c]["label"])
                                         for c in countries])
-    fig.suptitle("Cost of coercion: trade lost by each side over time (median and 50% band of runs)")
+    _suptitle(fig, "Cost of coercion: trade lost by each side over time (median and 50% band of runs)"
+              + (f"; {note}" if note else ""))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Ensemble views for the explorer: survival over time, the horizon, paired differences
+# ---------------------------------------------------------------------------------------------
+def survival_table(runs: pd.DataFrame, months: int) -> pd.DataFrame:
+    """Share of runs whose thaw has not ruptured by each month, with 95% Wilson bands.
+
+    Every run is followed to the horizon, so nothing is censored and the share is the
+    Kaplan–Meier estimate itself. (A survival-table function in ``experiments.analysis`` may
+    replace this one.)"""
+    _require(runs, ["months_to_rupture", "thaw_survived"], "runs")
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    mtr = pd.to_numeric(ok["months_to_rupture"], errors="coerce").to_numpy(float)
+    n = len(ok)
+    rows = []
+    for m in range(0, months + 1):
+        alive = int(np.sum(~(mtr <= m)))  # NaN (never ruptured) counts as alive
+        p, lo, hi = wilson(alive, n)
+        rows.append({"month": m, "at_risk": n, "surviving": alive, "p": p, "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def survival_curve(runs: pd.DataFrame, months: int, label: str = "", ax: Axes | None = None,
+                   color: str = "black") -> Figure:
+    """P(no rupture yet) against months since the start, with its 95% band."""
+    table = survival_table(runs, months)
+    fig, ax = _figure(ax, figsize=(6.4, 3.6), layout="constrained")
+    ax.fill_between(table["month"], table["lo"], table["hi"], step="post", color=color, alpha=0.15, linewidth=0)
+    ax.step(table["month"], table["p"], where="post", color=color, linewidth=1.6,
+            label=f"{label} (n={int(table['at_risk'].iloc[0])})" if label else f"n={int(table['at_risk'].iloc[0])}")
+    ax.axhline(0.5, color=GREY, linewidth=0.6, linestyle=":")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(0, months)
+    ax.set_xlabel("months since the start")
+    ax.set_ylabel("P(no rupture yet), share of runs")
+    ax.set_title("Survival of the thaw: share of runs not yet ruptured, 95% band", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def horizon_distribution(runs: pd.DataFrame, outcome: str = "final_jk_affinity", ax: Axes | None = None) -> Figure:
+    """Histogram of one outcome at the horizon over the runs, with its median marked."""
+    _require(runs, [outcome], "runs")
+    v = runs.loc[runs["status"] == "ok", outcome].dropna().astype(float) if "status" in runs else runs[outcome].dropna()
+    fig, ax = _figure(ax, figsize=(6.4, 3.6), layout="constrained")
+    ax.hist(v, bins=min(30, max(5, len(v) // 3)), color="#9ecae1", edgecolor="#4292c6")
+    ax.axvline(float(v.median()), color="black", linewidth=1.6, label=f"median {v.median():+.2f}")
+    if outcome == "final_jk_affinity" and "scenario" in runs and runs["scenario"].nunique() == 1:
+        _threshold_line(ax, rupture_rule(runs, runs["scenario"].iloc[0]), vertical=True)
+    ax.set_xlabel(_wrap(outcome_label(outcome), 6, 10))
+    ax.set_ylabel("runs")
+    ax.set_title(f"{_title(outcome)} at the horizon over {len(v)} runs", fontsize=10)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def paired_differences(diff: pd.DataFrame, changed: str, fig: Figure | None = None) -> Figure:
+    """Changed minus unchanged scenario, run by run on the same seeds: the mean difference of each
+    outcome with its 95% interval (left), and P(thaw survives) under both (right)."""
+    _require(diff, ["outcome", "mean", "lo", "hi", "n"], "paired differences")
+    fig = fig or Figure(figsize=(10, 0.42 * len(diff) + 2.0), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[3, 2])
+    rows = diff[diff["outcome"] != "thaw_survived"].reset_index(drop=True)
+    y = np.arange(len(rows))
+    err = np.array([rows["mean"] - rows["lo"], rows["hi"] - rows["mean"]]).clip(0, None)
+    ax1.errorbar(rows["mean"], y, xerr=err, fmt="o", color="black", ecolor=GREY, capsize=3)
+    ax1.axvline(0, color=GREY, linewidth=0.8, linestyle=":")
+    ax1.set_yticks(y, [outcome_label(o) for o in rows["outcome"]], fontsize=8)
+    ax1.invert_yaxis()
+    ax1.set_xlabel("changed − unchanged, mean over paired runs (units of each outcome)")
+    ax1.set_title(f"Paired differences on {int(rows['n'].max()) if len(rows) else 0} common seeds, 95% intervals",
+                  fontsize=10)
+    surv = diff[diff["outcome"] == "thaw_survived"]
+    if len(surv):
+        r = surv.iloc[0]
+        ax2.bar([0, 1], [r["unchanged"], r["changed"]], color=["#bdbdbd", "#4292c6"], edgecolor="black")
+        ax2.set_xticks([0, 1], ["unchanged", "changed"])
+        ax2.set_ylim(0, 1.05)
+        ax2.set_ylabel("P(thaw survives the horizon)")
+        ax2.set_title(f"P(thaw survives)\n{r['unchanged']:.2f} → {r['changed']:.2f} (Δ {r['mean']:+.2f})", fontsize=10)
+    _suptitle(fig, f"What if: {changed}")
     return fig
 
 
