@@ -14,12 +14,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from experiments.design import RunSpec, design_points, plan
+from experiments.design import RunSpec, design_points, plan, seed_rule
 from experiments.executors import default_workers, execute, prestart
+from experiments.models import scenario_hash
 from experiments.spec import Experiment, file_hash, load_experiment
 from experiments.store import ResultsStore, now
 from experiments.worker import run_chunk
-from model import load_scenario
 
 PACKAGES = ("thaw-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "dask", "distributed")
 
@@ -122,7 +122,7 @@ def run_batch(
 
 def _manifest(exp: Experiment, path: Path, old: dict[str, Any] | None, executor: str, workers: int,
               total: int) -> dict[str, Any]:
-    scenarios = {name: load_scenario(name).hash for name in exp.scenarios}
+    scenarios = {name: scenario_hash(exp.model, name) for name in exp.scenarios}
     session = {"started": now(), "executor": executor, "workers": workers, "git": git_state(),
                "versions": versions(), "replications": exp.replications}
     if old is not None:
@@ -137,7 +137,7 @@ def _manifest(exp: Experiment, path: Path, old: dict[str, Any] | None, executor:
         "root_seed": exp.root_seed,
         "replications": exp.replications,
         "design": {"kind": exp.design.kind, "parameters": list(exp.design.parameters), "points": points},
-        "seeds": "numpy.random.SeedSequence(root_seed, spawn_key=(sha256(scenario)[:4], point, replicate))",
+        "seeds": seed_rule(exp),
         "runs_total": total,
         "git": session["git"],
         "versions": session["versions"],

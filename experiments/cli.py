@@ -188,7 +188,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
           f"results in {report.out}")
     results = load(report.out)
     print()
-    if results.manifest["design"]["kind"] in ("lhs", "sobol"):
+    from experiments.spec import SAMPLED
+
+    if results.manifest["design"]["kind"] in SAMPLED:
         # a sample has too many points, each with few runs, for a per-point table to say anything
         print(format_table(results.summary(by="scenario")))
         print(f"Per design point: experiments.load({str(report.out)!r}).summary()")
@@ -197,6 +199,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         shown = table[:41] + ([f"… {len(table) - 42} more rows: experiments.load({str(report.out)!r}).summary()",
                                table[-1]] if len(table) > 42 else table[41:])
         print("\n".join(shown))
+    if results.common_random_numbers and results.runs["scenario"].nunique() > 1:
+        print("\n" + format_contrasts(results.contrasts()))
     if report.failed:
         print(f"\nthaw batch: {report.failed} run(s) failed (run ids {report.failures[:10]}"
               f"{' …' if report.failed > 10 else ''}); their tracebacks are in the `error` column of the runs "
@@ -261,15 +265,42 @@ def format_table(summary) -> str:
         return summary.apply(lambda r: f"{r[col]:{fmt}} [{r[col + '_lo']:{fmt}}, {r[col + '_hi']:{fmt}}]"
                              if pd.notna(r[col + "_lo"]) else f"{r[col]:{fmt}}", axis=1)
 
-    out["P(thaw survives)"] = ci("p_survive", ".2f")
-    out["JK affinity (end)"] = ci("final_jk_affinity", "+.2f")
-    out["cohesion (end)"] = ci("final_trilateral_cohesion", "+.2f")
-    out["KOR fav. JPN % (end)"] = ci("final_kor_fav_jpn", ".1f")
-    out["coercion episodes"] = ci("coercion_episodes", ".1f")
-    out["backfired"] = ci("coercion_backfired", ".1f")
+    for col, label, fmt in COLUMNS:
+        if col in summary:  # a test model has other outcomes
+            out[label] = ci(col, fmt)
     if summary["failed"].any():
         out["failed"] = summary["failed"]
-    return out.to_string(index=False) + "\n(means over runs with 95% intervals: t for means, Wilson for P)"
+    return out.to_string(index=False) + ("\n(means over runs with 95% intervals: t for means, bootstrap for counts, "
+                                         "Wilson for P; median months to rupture from the survival curve)")
+
+
+COLUMNS = (("p_survive", "P(thaw survives)", ".2f"), ("median_months_to_rupture", "median rupture month", ".0f"),
+           ("final_jk_affinity", "JK affinity (end)", "+.2f"), ("final_trilateral_cohesion", "cohesion (end)", "+.2f"),
+           ("final_kor_fav_jpn", "KOR fav. JPN % (end)", ".1f"), ("coercion_episodes", "coercion episodes", ".1f"),
+           ("coercion_backfired", "backfired", ".1f"))
+
+
+def format_contrasts(table) -> str:
+    """Paired differences from the reference scenario, as a text table."""
+    import pandas as pd
+
+    out = table[["scenario"]].copy()
+    if table["point"].nunique() > 1:
+        out["point"] = table["point"]
+    out["pairs"] = table["pairs"]
+    def cell(r, d: str, fmt: str) -> str:
+        if pd.notna(r[d + "_lo"]):
+            return f"{r[d]:{fmt}} [{r[d + '_lo']:{fmt}}, {r[d + '_hi']:{fmt}}]"
+        return f"{r[d]:{fmt}}"
+
+    for col, label, fmt in COLUMNS:
+        d = f"d_{col}"
+        if d in table:
+            sign = "+" + fmt.lstrip("+")  # a difference always shows its sign
+            out["Δ " + label] = table.apply(cell, axis=1, d=d, fmt=sign)
+    ref = table["reference"].iloc[0]
+    return (f"Difference from {ref!r}, paired by replicate (common random numbers):\n" + out.to_string(index=False)
+            + "\n(mean paired difference with a 95% paired t-interval)")
 
 
 # ---------------------------------------------------------------------------------------------

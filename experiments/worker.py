@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.design import RunSpec
+from experiments.models import build_model
 from model import ThawModel, load_scenario
 from model.outcomes import EVENT_COLUMNS, OUTCOME_COLUMNS
 
@@ -53,7 +54,10 @@ def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_eve
                                "replicate": spec.replicate, "seed": spec.seed, **spec.params}
         t0 = time.perf_counter()
         try:
-            model = ThawModel(load_scenario(spec.scenario), rng=spec.seed, months=months, **spec.params).run()
+            if spec.model == "thaw":
+                model = ThawModel(load_scenario(spec.scenario), rng=spec.seed, months=months, **spec.params).run()
+            else:  # a registered test model (experiments.models)
+                model = build_model(spec.model, spec.scenario, spec.seed, months, spec.params).run()
             summary = model.summary()
             summary.pop("scenario", None)
             row.update(summary, status="ok", error=None)
