@@ -253,6 +253,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from experiments.analysis.cli import run
+
+    return run(args)
+
+
 def format_table(summary) -> str:
     """The summary as a readable text table: estimates with their 95% intervals."""
     import pandas as pd
@@ -345,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", metavar="RESULTS_DIR", help="a folder written by thaw batch")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: RESULTS_DIR/plots)")
     p.set_defaults(func=cmd_plot)
+
+    from experiments.analysis.cli import add_parser as add_analyse
+
+    add_analyse(sub, cmd_analyse)
 
     p = sub.add_parser("hindcast", help="replay 2013-2025 and compare with the poll waves")
     p.add_argument("--replications", type=int, default=100, help="runs of the hindcast (default 100)")
