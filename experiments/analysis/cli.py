@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.results}: {exc}") from None
     print(f"Wrote {len(a.files)} files to {a.out} in {time.perf_counter() - t0:.1f} s "
           f"(report: {a.out / 'report.md'})")
+    print("  " + ", ".join(f"{part} {sec:.1f} s" for part, sec in a.seconds.items()))
     for part, why in a.skipped.items():
         print(f"  not done: {part}: {why}")
     for line in a.conclusions:

@@ -55,7 +55,7 @@ def index_bars(table: pd.DataFrame, value: str, lo: str | None, hi: str | None, 
         ax.set_yticks(np.arange(len(t)), t["parameter"], fontsize=7)
         ax.axvline(0, color=GREY, linewidth=0.6)
         ax.set_xlabel(xlabel, fontsize=8)
-        ax.set_title(_label(o), fontsize=9)
+        ax.set_title(_short(o), fontsize=9)
         _legend(ax, [classes.get(p, "unclassified") for p in t["parameter"]])
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -81,7 +81,7 @@ def morris_plane(table: pd.DataFrame, classes: dict[str, str] | None = None, lab
             ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=6, xytext=(3, 2), textcoords="offset points")
         ax.set_xlabel("mu*: mean |elementary effect| (outcome units per full range)", fontsize=8)
         ax.set_ylabel("sigma: sd of elementary effects", fontsize=8)
-        ax.set_title(_label(o), fontsize=9)
+        ax.set_title(_short(o), fontsize=9)
         _legend(ax, cl)
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -89,9 +89,19 @@ def morris_plane(table: pd.DataFrame, classes: dict[str, str] | None = None, lab
     return fig
 
 
+def _short(outcome: str) -> str:
+    if outcome == "thaw_survived":
+        return "P(thaw survives)"
+    from experiments.plots import OUTCOME_LABELS
+
+    base = outcome.removeprefix("final_")
+    what = OUTCOME_LABELS.get(base, (base.replace("_", " "),))[0]
+    return f"{what} (end)" if outcome.startswith("final_") else what
+
+
 def class_share_bars(shares: pd.DataFrame, measure: str) -> Figure:
     """Per outcome, how its importance splits over source classes (stacked to 100%)."""
-    fig = Figure(figsize=(8.5, 0.55 * len(shares) + 1.8), layout="constrained")
+    fig = Figure(figsize=(10, 0.5 * len(shares) + 2.2), layout="constrained")
     ax = fig.add_subplot()
     left = np.zeros(len(shares))
     y = np.arange(len(shares))
@@ -100,16 +110,16 @@ def class_share_bars(shares: pd.DataFrame, measure: str) -> Figure:
         ax.barh(y, v, left=left, color=CLASS_COLOURS.get(c, GREY), label=c, edgecolor="white")
         for yi, (l0, vi) in enumerate(zip(left, v, strict=True)):
             if vi >= 0.06:
-                ax.text(l0 + vi / 2, yi, f"{vi:.0%}", ha="center", va="center", fontsize=7, color="white")
+                ax.text(l0 + vi / 2, yi, f"{vi:.0%}", ha="center", va="center", fontsize=8, color="white")
         left += v
     ax.axvline(0.5, color="black", linewidth=0.8, linestyle=":")
-    ax.set_yticks(y, [_label(o) for o in shares.index], fontsize=8)
+    ax.set_yticks(y, [_short(o) for o in shares.index], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"share of the outcome's total importance ({measure}), by source class of the parameter")
-    ax.legend(title="source class", fontsize=7, title_fontsize=8, ncols=len(shares.columns), loc="upper center",
-              bbox_to_anchor=(0.5, -0.28))
-    ax.set_title("Assumption risk: how much of each outcome's sensitivity rests on assumed numbers")
+    ax.set_xlabel(f"share of the outcome's importance ({measure}) by the source class of each parameter")
+    fig.legend(*ax.get_legend_handles_labels(), title="source class", fontsize=8, title_fontsize=8,
+               ncols=len(shares.columns), loc="outside lower center")
+    ax.set_title("Assumption risk: how much of each outcome's sensitivity rests on assumed numbers", fontsize=10)
     return fig
 
 
@@ -157,9 +167,11 @@ def prim_limits(limits: pd.DataFrame, condition: str, stats: dict[str, float]) -
 
 def cart_tree(clf, feature_names: list[str], condition: str) -> Figure:
     """The fitted CART tree (scikit-learn's own drawing), three levels deep."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from sklearn.tree import plot_tree
 
     fig = Figure(figsize=(13, 6.5), layout="constrained")
+    FigureCanvasAgg(fig)  # scikit-learn measures text with the canvas's renderer
     ax = fig.add_subplot()
     plot_tree(clf, feature_names=feature_names, class_names=["no", "yes"], filled=True, max_depth=3, ax=ax,
               fontsize=6, impurity=False, proportion=True)

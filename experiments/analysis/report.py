@@ -57,6 +57,19 @@ def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
     return "\n".join([head, rule, *body])
 
 
+def default_parts(kind: str) -> tuple[str, ...]:
+    """What ``thaw analyse`` does unasked: indices where the design supports them, discovery only
+    on space-filling samples (a Saltelli or Morris sample is built for its estimator, not to map
+    where an outcome happens), survival and contrasts always."""
+    if kind in ("saltelli", "morris"):
+        return ("sensitivity", "risk", "survival", "contrasts")
+    if kind in ("lhs", "sobol_sequence"):
+        return PARTS
+    if kind == "grid":
+        return ("discovery", "survival", "contrasts")
+    return ("survival", "contrasts")
+
+
 def analyse(path: str | Path, parts: list[str] | None = None, outcomes: list[str] | None = None,
             condition: str | None = None, scenario: str | None = None) -> Analysis:
     """Analyse a results folder; return what was written and the report's conclusions."""
@@ -76,7 +89,7 @@ def analyse(path: str | Path, parts: list[str] | None = None, outcomes: list[str
     unknown = set(parts or []) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown analysis part(s) {sorted(unknown)}; expected some of {', '.join(PARTS)}")
-    wanted = list(parts or PARTS)
+    wanted = list(parts or default_parts(kind))
     a = Analysis(Path(path) / "analysis")
     a.out.mkdir(parents=True, exist_ok=True)
     n_runs = len(res.runs)

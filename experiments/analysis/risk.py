@@ -43,6 +43,8 @@ def unswept(model: str, scenario: str, swept: list[str]) -> pd.DataFrame:
 def words(table: pd.DataFrame, shares: pd.DataFrame, missing: pd.DataFrame, top: int = 5) -> list[str]:
     """The report's conclusions, one paragraph per outcome and one on what the sweep leaves out."""
     out = []
+    swept = table.drop_duplicates("parameter")
+    base = float((swept["source_class"] == "assumption").mean()) if len(swept) else 0.0
     for outcome, row in shares.iterrows():
         a = float(row.get("assumption", 0.0))
         t = table[table["outcome"] == outcome].sort_values("rank").head(top)
@@ -51,8 +53,9 @@ def words(table: pd.DataFrame, shares: pd.DataFrame, missing: pd.DataFrame, top:
         verdict = ("rests mainly on assumptions" if a > MAINLY else
                    "rests mainly on sourced numbers" if a < 1 - MAINLY else "rests about equally on both")
         n_top_assumed = int((t["source_class"] == "assumption").sum())
-        out.append(f"**{outcome}** {verdict}: {a:.0%} of its importance lies on assumption-sourced parameters, "
-                   f"{n_top_assumed} of its top {len(t)} drivers are assumptions. Top drivers: {drivers}.")
+        out.append(f"**{outcome}** {verdict}: {a:.0%} of its importance lies on assumption-sourced parameters "
+                   f"(which are {base:.0%} of the swept ones), {n_top_assumed} of its top {len(t)} drivers are "
+                   f"assumptions. Top drivers: {drivers}.")
     if len(missing):
         counts = missing["source_class"].value_counts()
         listed = ", ".join(f"{n} {c}" for c, n in counts.items())
