@@ -115,8 +115,8 @@ class Results:
         x = ok[params].reset_index(drop=True).astype(float)
         if ok["scenario"].nunique() > 1:
             x["policy"] = pd.Categorical(ok["scenario"].to_numpy())
-        outcomes = {c: ok[c].astype(float).to_numpy() if per == "point" or c != "thaw_survived"
-                    else ok[c].to_numpy(dtype=bool) for c in names}
+        outcomes = {c: ok[c].to_numpy(dtype=bool) if per == "run" and pd.api.types.is_bool_dtype(ok[c])
+                    else ok[c].astype(float).to_numpy() for c in names}
         return x, outcomes
 
 

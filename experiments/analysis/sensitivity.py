@@ -99,11 +99,13 @@ def point_data(results: Results, outcomes: list[str], scenario: str | None = Non
     reps = int(grouped.size().min())
     noise_rows = []
     for o in outcomes:
-        total = float(ok[o].var(ddof=1)) if len(ok) > 1 else np.nan
-        within = float(grouped[o].var(ddof=1).mean()) if reps > 1 else np.nan
+        # one-way analysis of variance: total sum of squares = between points + within points
+        total_ss = float(((ok[o] - ok[o].mean()) ** 2).sum())
+        within_ss = float(((ok[o] - grouped[o].transform("mean")) ** 2).sum())
+        within = within_ss / (len(ok) - ok["point"].nunique()) if reps > 1 else np.nan
         between = float(y[o].var(ddof=1))
-        noise_rows.append({"outcome": o, "replications": reps, "run_variance": total,
-                           "noise_share_of_runs": within / total if total else np.nan,
+        noise_rows.append({"outcome": o, "replications": reps, "run_variance": float(ok[o].var(ddof=1)),
+                           "noise_share_of_runs": within_ss / total_ss if total_ss and reps > 1 else np.nan,
                            "noise_share_of_point_means": (within / reps) / between if between else np.nan})
     return PointData(design, scenario, problem(design), x, y, pd.DataFrame(noise_rows), reps)
 
