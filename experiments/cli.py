@@ -267,9 +267,12 @@ def format_table(summary) -> str:
     out = summary[keys].copy()
     out["runs"] = summary["runs"]
 
+    def num(v, fmt: str) -> str:
+        return "—" if pd.isna(v) else f"{v:{fmt}}"  # e.g. no median rupture month: most runs survive
+
     def ci(col: str, fmt: str) -> pd.Series:
-        return summary.apply(lambda r: f"{r[col]:{fmt}} [{r[col + '_lo']:{fmt}}, {r[col + '_hi']:{fmt}}]"
-                             if pd.notna(r[col + "_lo"]) else f"{r[col]:{fmt}}", axis=1)
+        return summary.apply(lambda r: f"{num(r[col], fmt)} [{num(r[col + '_lo'], fmt)}, {num(r[col + '_hi'], fmt)}]"
+                             if pd.notna(r[col]) and pd.notna(r[col + "_lo"]) else num(r[col], fmt), axis=1)
 
     for col, label, fmt in COLUMNS:
         if col in summary:  # a test model has other outcomes
