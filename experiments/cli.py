@@ -187,6 +187,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     print(f"{report.done} runs in {report.seconds:.1f} s ({rate:.0f} runs/s); {report.skipped} already done; "
           f"results in {report.out}")
     results = load(report.out)
+    m = results.manifest
+    n_points, n_scen = len(m["design"]["points"]), len(m["experiment"]["content"]["scenarios"])
+    print(f"design {m['design']['kind']}: {n_points} point(s) x {m['replications']} replication(s) x {n_scen} "
+          f"scenario(s) = {m['runs_total']} runs")
     print()
     from experiments.spec import SAMPLED
 

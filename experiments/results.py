@@ -274,7 +274,7 @@ def contrasts(runs: pd.DataFrame, reference: str, outcomes: tuple[str, ...] = DE
     rows = []
     for (name, point), g in ok[ok["scenario"] != reference].groupby(["scenario", "point"], sort=False):
         other = g.set_index(pair)[cols]
-        joined = other.join(base, rsuffix="__ref", how="inner")
+        joined = other.merge(base, left_index=True, right_index=True, how="inner", suffixes=("", "__ref"))
         row: dict[str, Any] = {"scenario": name, "reference": reference, "point": point, "pairs": len(joined)}
         for col in cols:
             diff = joined[col].astype(float) - joined[f"{col}__ref"].astype(float)
