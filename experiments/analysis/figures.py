@@ -27,9 +27,9 @@ def _label(outcome: str) -> str:
     return outcome_label(outcome)
 
 
-def _legend(ax: Axes, classes) -> None:
+def _legend(ax: Axes, classes, loc: str = "lower right") -> None:
     handles = [Patch(color=CLASS_COLOURS.get(c, GREY), label=c) for c in CLASS_COLOURS if c in set(classes)]
-    ax.legend(handles=handles, title="source class", fontsize=7, title_fontsize=8, loc="lower right")
+    ax.legend(handles=handles, title="source class", fontsize=7, title_fontsize=8, loc=loc)
 
 
 def index_bars(table: pd.DataFrame, value: str, lo: str | None, hi: str | None, xlabel: str, title: str,
@@ -82,7 +82,7 @@ def morris_plane(table: pd.DataFrame, classes: dict[str, str] | None = None, lab
         ax.set_xlabel("mu*: mean |elementary effect| (outcome units per full range)", fontsize=8)
         ax.set_ylabel("sigma: sd of elementary effects", fontsize=8)
         ax.set_title(_short(o), fontsize=9)
-        _legend(ax, cl)
+        _legend(ax, cl, loc="upper left")  # effects and their spread grow together: that corner stays empty
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle("Morris screening: mean absolute effect (mu*) against spread (sigma) of every parameter")
