@@ -286,7 +286,7 @@ def _survival(a: Analysis, res: Results) -> None:
         return
     curves = res.survival(by="scenario")
     a.table(curves, "survival")
-    if res.parameters and len(res.manifest["design"]["points"]) <= 2000:
+    if res.parameters and len(res.manifest["design"]["points"]) <= 5000:
         a.table(res.survival(by=["scenario", "point"]), "survival_by_point")
     a.figure(figures.survival_curves(curves), "survival")
     s = res.summary(by="scenario")
