@@ -204,6 +204,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                                table[-1]] if len(table) > 42 else table[41:])
         print("\n".join(shown))
     if results.common_random_numbers and results.runs["scenario"].nunique() > 1:
+        from experiments.analysis.cli import format_contrasts
+
         print("\n" + format_contrasts(results.contrasts()))
     if report.failed:
         print(f"\nthaw batch: {report.failed} run(s) failed (run ids {report.failures[:10]}"
@@ -291,29 +293,6 @@ COLUMNS = (("p_survive", "P(thaw survives)", ".2f"), ("median_months_to_rupture"
            ("final_jk_affinity", "JK affinity (end)", "+.2f"), ("final_trilateral_cohesion", "cohesion (end)", "+.2f"),
            ("final_kor_fav_jpn", "KOR fav. JPN % (end)", ".1f"), ("coercion_episodes", "coercion episodes", ".1f"),
            ("coercion_backfired", "backfired", ".1f"))
-
-
-def format_contrasts(table) -> str:
-    """Paired differences from the reference scenario, as a text table."""
-    import pandas as pd
-
-    out = table[["scenario"]].copy()
-    if table["point"].nunique() > 1:
-        out["point"] = table["point"]
-    out["pairs"] = table["pairs"]
-    def cell(r, d: str, fmt: str) -> str:
-        if pd.notna(r[d + "_lo"]):
-            return f"{r[d]:{fmt}} [{r[d + '_lo']:{fmt}}, {r[d + '_hi']:{fmt}}]"
-        return f"{r[d]:{fmt}}"
-
-    for col, label, fmt in COLUMNS:
-        d = f"d_{col}"
-        if d in table:
-            sign = "+" + fmt.lstrip("+")  # a difference always shows its sign
-            out["Δ " + label] = table.apply(cell, axis=1, d=d, fmt=sign)
-    ref = table["reference"].iloc[0]
-    return (f"Difference from {ref!r}, paired by replicate (common random numbers):\n" + out.to_string(index=False)
-            + "\n(mean paired difference with a 95% paired t-interval)")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,3 +43,29 @@ def run(args: argparse.Namespace) -> int:
     for line in a.conclusions:
         print(f"- {line.replace('**', '').replace('`', '')}")
     return 0
+
+
+def format_contrasts(table) -> str:
+    """Paired differences from the reference scenario, as a text table."""
+    import pandas as pd
+
+    from experiments.cli import COLUMNS
+
+    out = table[["scenario"]].copy()
+    if table["point"].nunique() > 1:
+        out["point"] = table["point"]
+    out["pairs"] = table["pairs"]
+
+    def cell(r, d: str, fmt: str) -> str:
+        if pd.notna(r[d + "_lo"]):
+            return f"{r[d]:{fmt}} [{r[d + '_lo']:{fmt}}, {r[d + '_hi']:{fmt}}]"
+        return f"{r[d]:{fmt}}"
+
+    for col, label, fmt in COLUMNS:
+        d = f"d_{col}"
+        if d in table:
+            sign = "+" + fmt.lstrip("+")  # a difference always shows its sign
+            out["Δ " + label] = table.apply(cell, axis=1, d=d, fmt=sign)
+    ref = table["reference"].iloc[0]
+    return (f"Difference from {ref!r}, paired by replicate (common random numbers):\n" + out.to_string(index=False)
+            + "\n(mean paired difference with a 95% paired t-interval)")
