@@ -14,8 +14,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from experiments.design import RunSpec, design_points, plan
+from experiments.design import RunSpec, design_points, plan, seed_rule
 from experiments.executors import check_scheduler, check_workers, default_workers, execute, prestart
+from experiments.models import scenario_hash
 from experiments.spec import (
     Experiment,
     ExperimentError,
@@ -83,9 +84,19 @@ def versions() -> dict[str, str | None]:
 def resolve(file: str | Path, replications: int | None) -> tuple[Experiment, Path, dict[str, LoadedScenario], list[str]]:
     """The experiment and its scenarios, resolved once: these objects are what every worker runs."""
     exp, path = load_experiment(file, replications)
-    scenarios = {name: resolve_scenario(name, path) for name in exp.scenarios}
+    # a registered test model (experiments.models) defines its scenarios in code: nothing to resolve
+    scenarios = {name: resolve_scenario(name, path) for name in exp.scenarios} if exp.model == "thaw" else {}
     warnings = [w for w in (shadowing(n, s) for n, s in scenarios.items()) if w]
     return exp, path, scenarios, warnings
+
+
+def hashes(exp: Experiment, scenarios: dict[str, LoadedScenario]) -> dict[str, str]:
+    """Each scenario's content hash: a resolved scenario file's, or a registered test model's."""
+    return {n: scenarios[n].hash if n in scenarios else scenario_hash(exp.model, n) for n in exp.scenarios}
+
+
+def identity_of(exp: Experiment, scenarios: dict[str, LoadedScenario]) -> str:
+    return batch_identity(exp, hashes(exp, scenarios))
 
 
 def run_batch(
@@ -106,7 +117,7 @@ def run_batch(
     if not quiet:
         for w in warnings:
             print(f"thaw batch: note: {w}", file=sys.stderr)
-    identity = batch_identity(exp, scenarios)
+    identity = identity_of(exp, scenarios)
     out = Path(out) if out is not None else Path("results") / exp.name
     workers = workers or (1 if executor == "serial" else default_workers())
     store = ResultsStore(out)
@@ -284,11 +295,11 @@ def _manifest(exp: Experiment, path: Path, scenarios: dict[str, LoadedScenario],
         "experiment": {"name": exp.name, "file": str(path), "file_hash": file_hash(path),
                        "identity": identity, "content": exp.model_dump(mode="json")},
         "scenarios": resolved,
-        "scenario_hashes": {name: s.hash for name, s in scenarios.items()},
+        "scenario_hashes": hashes(exp, scenarios),
         "root_seed": exp.root_seed,
         "replications": folder_reps,
         "design": design,
-        "seeds": "numpy.random.SeedSequence(root_seed, spawn_key=(sha256(scenario)[:4], point, replicate))",
+        "seeds": seed_rule(exp),
         "runs_total": total,
         "git": session["git"],
         "versions": session["versions"],

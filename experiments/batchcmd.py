@@ -97,8 +97,8 @@ def _out(args: argparse.Namespace) -> str | None:
 
 
 def print_report(report: Any) -> int:
-    from experiments.cli import format_table
     from experiments.results import load
+    from experiments.tables import summary_text
 
     rate = report.done / report.seconds if report.seconds > 0 else float("nan")
     print(f"{report.done} runs in {report.seconds:.1f} s ({rate:.0f} runs/s); {report.skipped} already done; "
@@ -111,16 +111,13 @@ def print_report(report: Any) -> int:
         print(f"thaw batch: all {len(runs)} runs failed, so there is nothing to summarise; the first error: {first}. "
               f"Every traceback is in the `error` column of {where}.runs", file=sys.stderr)
         return 1
+    m = results.manifest
+    n_points = m["design"].get("n_points", len(m["design"].get("points", [])))
+    n_scen = len(m["experiment"]["content"]["scenarios"])
+    print(f"design {m['design']['kind']}: {n_points} point(s) x {m['replications']} replication(s) x {n_scen} "
+          f"scenario(s) = {m['runs_total']} runs")
     print()
-    if results.manifest["design"]["kind"] not in ("none", "grid"):
-        # a sample has too many points, each with few runs, for a per-point table to say anything
-        print(format_table(results.summary(by="scenario")))
-        print(f"Per design point: {where}.summary()")
-    else:
-        table = format_table(results.summary()).splitlines()
-        shown = table[:41] + ([f"… {len(table) - 42} more rows: {where}.summary()", table[-1]]
-                              if len(table) > 42 else table[41:])
-        print("\n".join(shown))
+    print(summary_text(results))
     if report.failed_in_folder:
         ids = sorted(runs.loc[runs["status"] == "failed", "run_id"])
         print(f"\nthaw batch: {len(ids)} run(s) failed (run ids {ids[:10]}{' …' if len(ids) > 10 else ''}); their "
@@ -134,17 +131,16 @@ def dry_run(args: argparse.Namespace) -> int:
     """What the batch would do, measured on one real run per scenario, without writing anything."""
     import io
 
-    from experiments.batch import check_same_experiment, chunk_size, resolve
+    from experiments.batch import check_same_experiment, chunk_size, identity_of, resolve
     from experiments.design import plan
     from experiments.executors import check_scheduler, check_workers, default_workers
-    from experiments.spec import batch_identity
     from experiments.store import ResultsStore
     from experiments.worker import _run
 
     check_workers(args.workers, args.executor)
     check_scheduler(args.scheduler, args.executor)
     exp, _, scenarios, warnings = resolve(args.file, args.replications)
-    identity = batch_identity(exp, scenarios)
+    identity = identity_of(exp, scenarios)
     out = Path(args.out) if args.out else Path("results") / exp.name
     runs = plan(exp)
     done: set[int] = set()

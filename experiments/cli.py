@@ -268,6 +268,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from experiments.analysis.cli import run
+
+    return run(args)
+
+
 def format_table(summary) -> str:
     """The summary as a readable text table: estimates with their 95% intervals."""
     import pandas as pd
@@ -276,21 +282,26 @@ def format_table(summary) -> str:
     out = summary[keys].copy()
     out["runs"] = summary["runs"]
 
-    def ci(col: str, fmt: str) -> pd.Series:
-        if col not in summary:  # every run of every group failed
-            return pd.Series(["—"] * len(summary), index=summary.index)
-        return summary.apply(lambda r: f"{r[col]:{fmt}} [{r[col + '_lo']:{fmt}}, {r[col + '_hi']:{fmt}}]"
-                             if pd.notna(r[col + "_lo"]) else f"{r[col]:{fmt}}", axis=1)
+    def num(v, fmt: str) -> str:
+        return "—" if pd.isna(v) else f"{v:{fmt}}"  # e.g. no median rupture month: most runs survive
 
-    out["P(thaw survives)"] = ci("p_survive", ".2f")
-    out["JK affinity (end)"] = ci("final_jk_affinity", "+.2f")
-    out["cohesion (end)"] = ci("final_trilateral_cohesion", "+.2f")
-    out["KOR fav. JPN % (end)"] = ci("final_kor_fav_jpn", ".1f")
-    out["coercion episodes"] = ci("coercion_episodes", ".1f")
-    out["backfired"] = ci("coercion_backfired", ".1f")
+    def ci(col: str, fmt: str) -> pd.Series:
+        return summary.apply(lambda r: f"{num(r[col], fmt)} [{num(r[col + '_lo'], fmt)}, {num(r[col + '_hi'], fmt)}]"
+                             if pd.notna(r[col]) and pd.notna(r[col + "_lo"]) else num(r[col], fmt), axis=1)
+
+    for col, label, fmt in COLUMNS:
+        if col in summary:  # a test model has other outcomes
+            out[label] = ci(col, fmt)
     if summary["failed"].any():
         out["failed"] = summary["failed"]
-    return out.to_string(index=False) + "\n(means over runs with 95% intervals: t for means, Wilson for P)"
+    return out.to_string(index=False) + ("\n(means over runs with 95% intervals: t for means, bootstrap for counts, "
+                                         "Wilson for P; median months to rupture from the survival curve)")
+
+
+COLUMNS = (("p_survive", "P(thaw survives)", ".2f"), ("median_months_to_rupture", "median rupture month", ".0f"),
+           ("final_jk_affinity", "JK affinity (end)", "+.2f"), ("final_trilateral_cohesion", "cohesion (end)", "+.2f"),
+           ("final_kor_fav_jpn", "KOR fav. JPN % (end)", ".1f"), ("coercion_episodes", "coercion episodes", ".1f"),
+           ("coercion_backfired", "backfired", ".1f"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866, help="TCP port on 127.0.0.1 (default 8866)")
     p.set_defaults(func=cmd_explore)
 
+    from experiments.analysis.cli import add_parser as add_analyse
+
+    add_analyse(sub, cmd_analyse)
+
     p = sub.add_parser("hindcast", help="replay 2013-2025 and compare with the poll waves")
     p.add_argument("--replications", type=int, default=100, help="runs of the hindcast (default 100)")
     p.add_argument("--out", default="hindcast.csv", metavar="FILE", help="CSV to write (default hindcast.csv)")
@@ -376,9 +391,23 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def glue_option_values(argv: Sequence[str], options: tuple[str, ...] = ("--set",)) -> list[str]:
+    """``--set VALUE`` as ``--set=VALUE``: argparse would read a value that starts with ``-`` (such as
+    ``--set -x=1``) as an unknown option; glued, it reaches the loader, which says what is wrong."""
+    out: list[str] = []
+    it = iter(argv)
+    for a in it:
+        if a in options:
+            nxt = next(it, None)
+            out.append(a if nxt is None else f"{a}={nxt}")
+        else:
+            out.append(a)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(glue_option_values(sys.argv[1:] if argv is None else argv))
     try:
         return args.func(args)
     except (ScenarioError, CliError) as exc:

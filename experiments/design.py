@@ -1,9 +1,12 @@
 """Design points and run seeds.
 
-Samples come from ``scipy.stats.qmc`` (Latin hypercube, scrambled Sobol); seeds from
-``numpy.random.SeedSequence`` keyed by (root seed, scenario, design point, replicate), so a run's
-seed does not depend on the executor, the worker count, the order of completion, the other
-scenarios in the file, or how many replications there are.
+Space-filling samples come from ``scipy.stats.qmc`` (Latin hypercube, scrambled Sobol sequence),
+the samples behind sensitivity indices from SALib (Saltelli's cross-sample for Sobol indices,
+Morris trajectories for elementary effects), so that the analysis can hand the same matrix back
+to SALib. Seeds come from ``numpy.random.SeedSequence`` keyed by (root seed, scenario, design
+point, replicate), or by (root seed, replicate) alone under common random numbers, so a run's seed
+does not depend on the executor, the worker count, the order of completion, the other scenarios
+in the file, or how many replications there are.
 """
 
 from __future__ import annotations
@@ -16,19 +19,33 @@ from typing import Any
 
 import numpy as np
 
-from experiments.spec import Design, Experiment
+from experiments.spec import Design, Experiment, ExperimentError
 
 
-def design_points(design: Design) -> list[dict[str, Any]]:
-    """The parameter overrides of every design point, in a fixed order."""
-    if design.kind == "none":
-        return [{}]
+def problem(design: Design) -> dict[str, Any]:
+    """The design's parameters and ranges as a SALib problem."""
     keys = list(design.parameters)
-    if design.kind == "grid":
-        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*design.parameters.values())]
+    return {"num_vars": len(keys), "names": keys,
+            "bounds": [[float(design.parameters[k][0]), float(design.parameters[k][1])] for k in keys]}
+
+
+def sample_matrix(design: Design) -> np.ndarray:
+    """The sampled design as a (points x parameters) matrix before rounding, in design order:
+    what SALib's analysers need next to the outcomes."""
+    keys = list(design.parameters)
+    d = len(keys)
+    if design.kind in ("saltelli", "morris"):
+        try:
+            from SALib.sample import morris, sobol
+        except ImportError:
+            raise ExperimentError(None, "design.kind", f"{design.kind} designs need the optional extra: "
+                                                       "pip install 'thaw-sim[analysis]'") from None
+        prob = problem(design)
+        if design.kind == "saltelli":
+            return sobol.sample(prob, design.points, calc_second_order=design.second_order, seed=design.seed)
+        return morris.sample(prob, design.trajectories, num_levels=design.levels, seed=design.seed)
     from scipy.stats import qmc  # only sampled designs need scipy
 
-    d = len(keys)
     if design.kind == "lhs":
         unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(design.seed)).random(design.points)
     else:
@@ -38,9 +55,18 @@ def design_points(design: Design) -> list[dict[str, Any]]:
             unit = sampler.random(design.points)
     lows = [design.parameters[k][0] for k in keys]
     highs = [design.parameters[k][1] for k in keys]
-    scaled = qmc.scale(unit, lows, highs)
+    return qmc.scale(unit, lows, highs)
+
+
+def design_points(design: Design) -> list[dict[str, Any]]:
+    """The parameter overrides of every design point, in a fixed order."""
+    if design.kind == "none":
+        return [{}]
+    keys = list(design.parameters)
+    if design.kind == "grid":
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*design.parameters.values())]
     points = []
-    for row in scaled:
+    for row in sample_matrix(design):
         point = {}
         for k, v in zip(keys, row, strict=True):
             point[k] = int(round(v)) if k in design.integers else float(v)
@@ -53,9 +79,12 @@ def scenario_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 
 
-def run_seed(root_seed: int, scenario: str, point: int, replicate: int) -> int:
-    """The seed of one run: SeedSequence(root, spawn_key=(scenario, point, replicate))."""
-    ss = np.random.SeedSequence(root_seed, spawn_key=(scenario_key(scenario), point, replicate))
+def run_seed(root_seed: int, scenario: str, point: int, replicate: int, common: bool = False) -> int:
+    """The seed of one run: SeedSequence(root, spawn_key=(scenario, point, replicate)), or with
+    common random numbers SeedSequence(root, spawn_key=(replicate,)), the same for every scenario
+    and design point, so that their differences are paired."""
+    key = (replicate,) if common else (scenario_key(scenario), point, replicate)
+    ss = np.random.SeedSequence(root_seed, spawn_key=key)
     lo, hi = ss.generate_state(2, dtype=np.uint32)
     return (int(hi) << 32 | int(lo)) & (2**63 - 1)
 
@@ -68,6 +97,7 @@ class RunSpec:
     replicate: int
     seed: int
     params: dict[str, Any]
+    model: str = "thaw"
 
 
 def plan(exp: Experiment) -> list[RunSpec]:
@@ -80,5 +110,13 @@ def plan(exp: Experiment) -> list[RunSpec]:
         for si, name in enumerate(exp.scenarios):
             for pi, params in enumerate(points):
                 rid = rep * per_rep + si * len(points) + pi
-                runs.append(RunSpec(rid, name, pi, rep, run_seed(exp.root_seed, name, pi, rep), params))
+                seed = run_seed(exp.root_seed, name, pi, rep, exp.common_random_numbers)
+                runs.append(RunSpec(rid, name, pi, rep, seed, params, exp.model))
     return runs
+
+
+def seed_rule(exp: Experiment) -> str:
+    """How the experiment's run seeds are made, in words for the manifest."""
+    if exp.common_random_numbers:
+        return "numpy.random.SeedSequence(root_seed, spawn_key=(replicate,)) (common random numbers)"
+    return "numpy.random.SeedSequence(root_seed, spawn_key=(sha256(scenario)[:4], point, replicate))"

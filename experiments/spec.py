@@ -14,9 +14,9 @@ import os
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model import ScenarioError, load_scenario
 from model.scenario import LoadedScenario, explain, shipped_scenario_dir
@@ -37,39 +37,75 @@ class Strict(BaseModel):
 
 
 Value = float | int | bool | str
+SAMPLED = ("lhs", "sobol_sequence", "saltelli", "morris")
 
 
 class Design(Strict):
-    """``grid``: every combination of the listed values; ``lhs`` / ``sobol``: ``points`` samples
-    of the ranges ``[low, high]`` (scipy.stats.qmc); ``none``: the scenarios as they are."""
+    """``grid``: every combination of the listed values; ``lhs`` / ``sobol_sequence``: ``points``
+    samples of the ranges ``[low, high]`` (scipy.stats.qmc); ``saltelli``: SALib's Sobol'
+    cross-sample of ``points`` base samples, for Sobol indices; ``morris``: SALib's Morris
+    trajectories, for elementary effects; ``none``: the scenarios as they are.
 
-    kind: Literal["none", "grid", "lhs", "sobol"] = "none"
+    A sampled parameter may be given as ``[]`` to take its range from the model (``default_range``:
+    the schema's range, or the scenario's value ± ``spread`` of itself), and ``every_parameter``
+    adds every numeric parameter of the first scenario that way."""
+
+    kind: Literal["none", "grid", "lhs", "sobol_sequence", "saltelli", "morris"] = "none"
     parameters: dict[str, list[Value]] = Field(default_factory=dict)
     points: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     seed: Annotated[int, Field(ge=0)] = 0
     integers: list[str] = Field(default_factory=list, description="sampled parameters to round to whole numbers")
+    every_parameter: bool = Field(False, description="sample every numeric parameter of the first scenario")
+    default_range: Literal["schema", "relative"] = "schema"
+    spread: Annotated[float, Field(gt=0, le=10)] = 0.5
+    second_order: bool = Field(False, description="saltelli: also sample for second-order indices")
+    trajectories: Annotated[int, Field(ge=2, le=100_000)] | None = None
+    levels: Annotated[int, Field(ge=2, le=1000)] = 4
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _renamed(cls, kind: Any) -> Any:
+        if kind == "sobol":
+            raise ValueError("the kind 'sobol' is now called 'sobol_sequence' (a scrambled Sobol sequence from "
+                             "scipy.stats.qmc, a space-filling sample); for Sobol sensitivity indices use 'saltelli'")
+        return kind
 
     @model_validator(mode="after")
     def _shape(self) -> Design:
+        sampled = self.kind in SAMPLED
         if self.kind == "none":
-            if self.parameters:
+            if self.parameters or self.every_parameter:
                 raise ValueError("a design of kind 'none' takes no parameters")
             return self
-        if not self.parameters:
+        if not sampled and self.every_parameter:
+            raise ValueError("every_parameter is for sampled designs (lhs, sobol_sequence, saltelli, morris)")
+        if not self.parameters and not self.every_parameter:
             raise ValueError(f"a {self.kind} design needs at least one entry under [design.parameters]")
         for key, values in self.parameters.items():
-            if not values:
+            if not sampled and not values:
                 raise ValueError(f"parameters.{key}: needs at least one value")
-            if self.kind in ("lhs", "sobol"):
+            if sampled and values:
                 ok = len(values) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
                 if not ok or values[0] >= values[1]:
-                    raise ValueError(f"parameters.{key}: a sampled range is [low, high] with low < high, not {values}")
-        if self.kind in ("lhs", "sobol") and self.points is None:
-            raise ValueError(f"a {self.kind} design needs `points`, the number of samples")
+                    raise ValueError(f"parameters.{key}: a sampled range is [low, high] with low < high, or [] for "
+                                     f"the model's range, not {values}")
+        if self.kind in ("lhs", "sobol_sequence", "saltelli") and self.points is None:
+            what = "base samples N (runs N x (D + 2))" if self.kind == "saltelli" else "the number of samples"
+            raise ValueError(f"a {self.kind} design needs `points`, {what}")
+        if self.kind == "morris" and self.trajectories is None:
+            raise ValueError("a morris design needs `trajectories`, the number of one-at-a-time paths (points r x (D + 1))")
+        if self.kind != "morris" and self.trajectories is not None:
+            raise ValueError("`trajectories` is for morris designs")
+        if self.kind == "morris" and self.points is not None:
+            raise ValueError("a morris design takes `trajectories`, not `points`")
         if self.kind == "grid" and self.points is not None:
             raise ValueError("a grid design takes no `points`: its size is the product of the value lists")
+        if self.second_order and self.kind != "saltelli":
+            raise ValueError("`second_order` is for saltelli designs")
+        if self.kind == "saltelli" and self.points is not None and self.points & (self.points - 1):
+            raise ValueError(f"a saltelli design needs `points` a power of two (SALib's Sobol' sequence), not {self.points}")
         unknown = set(self.integers) - set(self.parameters)
-        if unknown:
+        if unknown and not self.every_parameter:
             raise ValueError(f"integers names parameters not in the design: {', '.join(sorted(unknown))}")
         return self
 
@@ -83,12 +119,15 @@ class Outputs(Strict):
 class Experiment(Strict):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     description: str = Field(min_length=1)
+    model: str = Field("thaw", description="the registered model to run (experiments.models); thaw unless a test")
     scenarios: list[str] = Field(min_length=1)
     design: Design = Field(default_factory=Design)
     replications: Annotated[int, Field(ge=1, le=1_000_000)]
     months: Annotated[int, Field(ge=1, le=1200)] | None = None
     root_seed: Annotated[int, Field(ge=0)]
     outputs: Outputs = Field(default_factory=Outputs)
+    common_random_numbers: bool = Field(
+        False, description="seed runs by (root seed, replicate) only, so scenarios and design points are paired")
 
     @model_validator(mode="after")
     def _unique(self) -> Experiment:
@@ -108,6 +147,11 @@ def design_size(design: Design) -> int:
         return 1
     if design.kind == "grid":
         return math.prod(len(v) for v in design.parameters.values())
+    d = len(design.parameters)
+    if design.kind == "saltelli":
+        return int(design.points or 0) * ((2 * d + 2) if design.second_order else (d + 2))
+    if design.kind == "morris":
+        return int(design.trajectories or 0) * (d + 1)
     return int(design.points or 0)
 
 
@@ -124,8 +168,11 @@ def find_experiment(spec: str | Path) -> Path:
 
 
 def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[Experiment, Path]:
-    """Read and validate an experiment file, and check every design parameter against every
-    scenario it names (at both ends of its range), so that a typo fails before the first run."""
+    """Read and validate an experiment file, fill in ranges left to the model, and check every
+    design parameter against every scenario it names (at both ends of its range), so that a typo
+    fails before the first run."""
+    from experiments.models import registered
+
     path = find_experiment(spec)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -146,6 +193,23 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
         if replications is not None and key == "replications":
             expected += " (from --replications)"
         raise ExperimentError(path, key or None, expected) from None
+    try:
+        model = registered(exp.model)
+    except ScenarioError as exc:
+        raise ExperimentError(path, "model", exc.expected) from None
+    if not model.monthly_outputs and (exp.outputs.outcomes or exp.outputs.events):
+        raise ExperimentError(path, "outputs", f"the {exp.model} model keeps run summaries only; set outcomes and "
+                                               "events to false")
+    if exp.model == "thaw":  # scenario files: a path resolves relative to the experiment file
+        resolved = {name: resolve_scenario(name, path) for name in exp.scenarios}
+    else:
+        resolved = {}
+        for name in exp.scenarios:
+            try:
+                model.check(name, {})
+            except ScenarioError as exc:
+                raise ExperimentError(path, "scenarios", f"{name!r} cannot be loaded: {exc}") from None
+    exp = _resolve_ranges(exp, path, resolved)
     points = design_size(exp.design)
     if points > MAX_POINTS:
         raise ExperimentError(path, "design", f"at most {MAX_POINTS:,} design points, not {points:,}")
@@ -156,8 +220,22 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
     if exp.months is not None and "months" in exp.design.parameters:
         raise ExperimentError(path, "design.parameters.months", "not together with `months`: give the horizon once")
     for name in exp.scenarios:
-        _check_design(exp, path, name, resolve_scenario(name, path))
+        if name in resolved:
+            _check_design(exp, path, name, resolved[name])
+        else:
+            _check_registered(exp, path, name, model)
     return exp, path
+
+
+def _check_registered(exp: Experiment, path: Path, name: str, model: Any) -> None:
+    for key, values in exp.design.parameters.items():
+        for value in (values if exp.design.kind == "grid" else [values[0], values[-1]]):
+            v = round(value) if key in exp.design.integers else value
+            try:
+                model.check(name, {key: v})
+            except ScenarioError as exc:
+                raise ExperimentError(path, f"design.parameters.{key}",
+                                      f"a valid value for scenario {name!r}: {exc.expected}") from None
 
 
 def _check_design(exp: Experiment, path: Path, name: str, scenario: LoadedScenario) -> None:
@@ -208,10 +286,10 @@ def shadowing(name: str, scenario: LoadedScenario) -> str | None:
     return None
 
 
-def batch_identity(exp: Experiment, scenarios: dict[str, LoadedScenario]) -> str:
+def batch_identity(exp: Experiment, scenario_hashes: dict[str, str]) -> str:
     """What fixes every run of a batch: the experiment (but its replication count) and the resolved
-    content of every scenario it uses. Equal identities mean equal runs for equal run ids."""
-    blob = json.dumps({"experiment": exp.identity(), "scenarios": {n: s.hash for n, s in sorted(scenarios.items())}},
+    content of every scenario it uses (its hash). Equal identities mean equal runs for equal run ids."""
+    blob = json.dumps({"experiment": exp.identity(), "scenarios": dict(sorted(scenario_hashes.items()))},
                       sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -233,6 +311,64 @@ def first_difference(old: object, new: object, prefix: str = "") -> str | None:
                 return found
         return None
     return None if old == new else prefix.rstrip(".") or "(top level)"
+
+
+def _resolve_ranges(exp: Experiment, path: Path, resolved: dict[str, LoadedScenario] | None = None) -> Experiment:
+    """Sampled parameters written ``[]`` (or all of them, with ``every_parameter``) get their range
+    from the first scenario: the schema's range, or the value ± ``spread`` of itself (clipped to the
+    schema; a zero value gets ± spread x 10% of the schema's width). Whole-number parameters are
+    rounded. The resolved ranges are what the manifest and the experiment's identity record."""
+    from experiments.models import registered
+
+    d = exp.design
+    if d.kind not in SAMPLED:
+        return exp
+    first = (resolved or {}).get(exp.scenarios[0], exp.scenarios[0])
+    info = {p.name: p for p in registered(exp.model).parameters(first)}
+    wanted = dict(d.parameters)
+    if d.every_parameter:
+        for key in info:
+            wanted.setdefault(key, [])
+    params: dict[str, list[Value]] = {}
+    integers = list(d.integers)
+    for key, values in wanted.items():
+        p = info.get(key)
+        if not values and p is not None and p.integer and key not in integers:
+            integers.append(key)  # a range taken from the model keeps the model's type: whole numbers
+        if values:
+            params[key] = values
+            continue
+        if p is None:
+            raise ExperimentError(path, f"design.parameters.{key}",
+                                  f"a parameter of scenario {exp.scenarios[0]!r} (to take its range from the model)")
+        lo, hi = _default_range(p, d.default_range, d.spread)
+        if not lo < hi:
+            raise ExperimentError(path, f"design.parameters.{key}",
+                                  f"an explicit [low, high]: the {d.default_range} range of value {p.value:g} is empty")
+        params[key] = [lo, hi]
+    unknown = set(integers) - set(params)
+    if unknown:
+        raise ExperimentError(path, "design.integers", f"parameters of the design; not: {', '.join(sorted(unknown))}")
+    design = d.model_copy(update={"parameters": params, "integers": integers})
+    return exp.model_copy(update={"design": design})
+
+
+def _default_range(p, how: str, spread: float) -> tuple[float, float]:
+    width = p.hi - p.lo
+    if how == "schema":
+        lo, hi = p.lo, p.hi
+    else:
+        half = spread * abs(p.value) if p.value != 0 else spread * 0.1 * width
+        lo, hi = max(p.lo, p.value - half), min(p.hi, p.value + half)
+    # an open bound is not a valid value: stay a hair inside it
+    eps = 1e-9 * (width if width and width != float("inf") else 1.0)
+    if p.lo_open and lo <= p.lo:
+        lo = p.lo + eps
+    if p.hi_open and hi >= p.hi:
+        hi = p.hi - eps
+    if p.integer:
+        lo, hi = float(math.ceil(lo)), float(math.floor(hi))
+    return float(lo), float(hi)
 
 
 def file_hash(path: Path) -> str:

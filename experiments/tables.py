@@ -17,18 +17,26 @@ FORMATS = ("csv", "parquet")
 
 def summary_text(res: Results, max_rows: int = 40) -> str:
     """The table ``thaw batch`` prints at its end: per scenario for sampled designs (too many
-    points, each with few runs, for a per-point table), per scenario and point otherwise."""
+    points, each with few runs, for a per-point table), per scenario and point otherwise; under
+    common random numbers, each scenario's paired difference from the baseline below it."""
     from experiments.cli import format_table
+    from experiments.spec import SAMPLED
 
     if res.runs.empty:
         raise ValueError(f"{res.path}: no finished runs to summarise")
     where = f"experiments.load({str(res.path)!r}).summary()"
-    if res.manifest["design"]["kind"] in ("lhs", "sobol"):
-        return format_table(res.summary(by="scenario")) + f"\nPer design point: {where}"
-    lines = format_table(res.summary()).splitlines()
-    if len(lines) > max_rows + 2:
-        lines = [*lines[:max_rows + 1], f"… {len(lines) - max_rows - 2} more rows: {where}", lines[-1]]
-    return "\n".join(lines)
+    if res.manifest["design"]["kind"] in SAMPLED:
+        text = format_table(res.summary(by="scenario")) + f"\nPer design point: {where}"
+    else:
+        lines = format_table(res.summary()).splitlines()
+        if len(lines) > max_rows + 2:
+            lines = [*lines[:max_rows + 1], f"… {len(lines) - max_rows - 2} more rows: {where}", lines[-1]]
+        text = "\n".join(lines)
+    if res.common_random_numbers and res.runs["scenario"].nunique() > 1:
+        from experiments.analysis.cli import format_contrasts
+
+        text += "\n\n" + format_contrasts(res.contrasts())
+    return text
 
 
 def tidy_tables(res: Results) -> dict[str, pd.DataFrame]:

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.design import RunSpec
+from experiments.models import build_model
 from model import ThawModel, load_scenario
 from model.components.trade import TRADE_CUT_COLUMNS
 from model.outcomes import EVENT_COLUMNS, OUTCOME_COLUMNS
@@ -60,8 +61,11 @@ def _run(specs: list[RunSpec], scenarios: dict[str, LoadedScenario], months: int
                                "replicate": spec.replicate, "seed": spec.seed, **spec.params}
         t0 = time.perf_counter()
         try:
-            config = load_scenario(scenarios[spec.scenario], spec.params)
-            model = ThawModel(config, rng=spec.seed, months=months).run()
+            if spec.model == "thaw":
+                config = load_scenario(scenarios[spec.scenario], spec.params)
+                model = ThawModel(config, rng=spec.seed, months=months).run()
+            else:  # a registered test model (experiments.models), defined in code
+                model = build_model(spec.model, spec.scenario, spec.seed, months, spec.params).run()
             summary = model.summary()
             summary.pop("scenario", None)
             row.update(summary, status="ok", error=None)

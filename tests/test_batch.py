@@ -140,7 +140,7 @@ scenarios = ["baseline"]
 replications = {reps}
 root_seed = 3
 [design]
-kind = "sobol"
+kind = "sobol_sequence"
 points = 8
 integers = ["dynamics.rupture.months"]
 [design.parameters]
