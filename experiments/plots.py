@@ -297,35 +297,49 @@ def coercion_cost(outcomes: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequenc
     return fig
 
 
-def hindcast_bands(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
-    """The hindcast's 5–95% band and median at each wave's fieldwork month, against the poll
-    points; waves from 2020 on are forecasts (shaded) with no observed point in the project."""
+def hindcast_bands(table: pd.DataFrame, fig: Figure | None = None,
+                   title: str = "Hindcast 2013–2025: posterior predictive poll readings against every wave") -> Figure:
+    """The model's 5–95 % and 25–75 % bands of simulated poll readings and their median at each
+    wave's fieldwork month, against the waves: filled dots face to face, hollow dots online (the
+    2024–25 change of mode), squares Gallup Korea's second readings."""
+    from model.observation import load_waves
+
     _require(table, ["series", "year", "fieldwork", "model_median", "model_p05", "model_p95", "observed"], "hindcast table")
     panels = {"kor_fav_jpn": ("KOR", "South Koreans favourable to Japan"),
               "jpn_fav_kor": ("JPN", "Japanese favourable to South Korea")}
     fig = fig or Figure(figsize=(11, 4), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
-    for ax, (series, (code, title)) in zip(axes, panels.items(), strict=True):
+    second = [w for w in load_waves() if w.role == "second"]
+    for ax, (series, (code, title_)) in zip(axes, panels.items(), strict=True):
         d = table[table["series"] == series].sort_values("year")
         if d.empty:
             raise ValueError(f"hindcast table has no rows for {series}")
         st = COUNTRY_STYLE[code]
         x = _dates(d["fieldwork"])
-        ax.fill_between(x, d["model_p05"], d["model_p95"], color=st["color"], alpha=0.2, linewidth=0,
-                        label="model, 90% of runs")
+        ax.fill_between(x, d["model_p05"], d["model_p95"], color=st["color"], alpha=0.18, linewidth=0,
+                        label="model, 90% of readings")
+        if {"model_p25", "model_p75"} <= set(d.columns):
+            ax.fill_between(x, d["model_p25"], d["model_p75"], color=st["color"], alpha=0.35, linewidth=0,
+                            label="model, 50% of readings")
         ax.plot(x, d["model_median"], color=st["color"], linestyle=st["linestyle"], linewidth=1.6, label="model median")
         obs = d.dropna(subset=["observed"])
-        ax.plot(_dates(obs["fieldwork"]), obs["observed"], "o", color="black", markersize=5,
+        online = obs["mode"] == "online" if "mode" in obs else pd.Series(False, index=obs.index)
+        ax.plot(_dates(obs.loc[~online, "fieldwork"]), obs.loc[~online, "observed"], "o", color="black", markersize=5,
                 label="poll (Genron NPO / EAI)")
-        ax.axvspan(pd.Timestamp("2020-01-01"), x.max() + pd.Timedelta(days=60), color="#dddddd", alpha=0.5,
-                   linewidth=0, label="forecast (waves held out)")
-        ax.set_title(title, fontsize=10)
+        if online.any():
+            ax.plot(_dates(obs.loc[online, "fieldwork"]), obs.loc[online, "observed"], "o", markerfacecolor="white",
+                    color="black", markersize=5, label="poll, online (2024-25)")
+        g = [w for w in second if w.series == series]
+        if g:
+            ax.plot(_dates(pd.Series([w.fieldwork for w in g])), [w.value for w in g], "s", color="#555555",
+                    markersize=4, label="Gallup Korea (second reading)")
+        ax.set_title(title_, fontsize=10)
         _date_axis(ax)
         ax.xaxis.set_major_locator(mdates.YearLocator(2))  # thirteen years in a narrow panel
         ax.set_xlabel("poll fieldwork month")
     axes[0].set_ylabel("favourable impression (% of public)")
     axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle("Hindcast 2013–2025: model bands against the poll waves (fitted on 2013–2019)")
+    fig.suptitle(title)
     return fig
 
 

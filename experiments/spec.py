@@ -81,6 +81,9 @@ class Experiment(Strict):
     months: Annotated[int, Field(ge=1, le=1200)] | None = None
     root_seed: Annotated[int, Field(ge=0)]
     outputs: Outputs = Field(default_factory=Outputs)
+    parameters: Literal["scenario", "posterior"] = Field(
+        "scenario", description="'scenario': the scenarios' own values; 'posterior': each run also draws one sample "
+                                "of the shipped posterior (model/data/posterior.csv), chosen from its seed")
 
     @model_validator(mode="after")
     def _unique(self) -> Experiment:
@@ -91,7 +94,14 @@ class Experiment(Strict):
     def identity(self) -> str:
         """Hash of everything that fixes what each run is, except the replication count, so that a
         batch can be resumed or extended with more replications without losing what it has."""
-        blob = json.dumps(self.model_dump(mode="json", exclude={"replications"}), sort_keys=True).encode()
+        content = self.model_dump(mode="json", exclude={"replications"})
+        if self.parameters == "scenario":  # files written before the option keep their identity
+            del content["parameters"]
+        else:  # a new posterior makes new runs
+            from experiments.calibration.posterior import file_hash as posterior_hash
+
+            content["posterior_hash"] = posterior_hash()
+        blob = json.dumps(content, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -137,7 +147,23 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
                     raise ExperimentError(
                         path, f"design.parameters.{key}", f"a valid value for scenario {name!r}: {exc.expected}"
                     ) from None
+        if exp.parameters == "posterior":
+            _check_posterior(path, name)
     return exp, path
+
+
+def _check_posterior(path: Path, scenario: str) -> None:
+    """The shipped posterior's keys and values must be valid overrides of every scenario."""
+    from experiments.calibration.posterior import PosteriorError, draw, load
+
+    try:
+        _, values, _ = load()
+        for i in (0, len(values) - 1):
+            load_scenario(scenario, draw(i))
+    except PosteriorError as exc:
+        raise ExperimentError(path, "parameters", f"'posterior' needs the shipped posterior: {exc}") from None
+    except ScenarioError as exc:
+        raise ExperimentError(path, "parameters", f"posterior draws valid for scenario {scenario!r}: {exc}") from None
 
 
 def file_hash(path: Path) -> str:

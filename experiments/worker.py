@@ -51,6 +51,8 @@ def _run(specs: list[RunSpec], months: int | None, keep_outcomes: bool, keep_eve
     for spec in specs:
         row: dict[str, Any] = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point,
                                "replicate": spec.replicate, "seed": spec.seed, **spec.params}
+        if spec.draw is not None:
+            row["posterior_draw"] = spec.draw
         t0 = time.perf_counter()
         try:
             model = ThawModel(load_scenario(spec.scenario), rng=spec.seed, months=months, **spec.params).run()

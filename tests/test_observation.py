@@ -65,7 +65,7 @@ def test_readings_are_percentages_and_noise_shrinks_with_n(p, n, seed):
     w = obs.Wave("kor_fav_jpn", "kor_fav_jpn", 2020, "2020-10", p, "Genron NPO / East Asia Institute", n,
                  "face-to-face", "target")
     r = obs.observe(np.full(16, p), w, np.random.default_rng(seed))
-    assert ((0.0 <= r) & (r <= 100.0)).all()
+    assert ((r >= 0.0) & (r <= 100.0)).all()
     assert obs.sampling_sd(p, 4 * n) == pytest.approx(obs.sampling_sd(p, n) / 2, abs=1e-12)
     assert obs.sampling_sd(p, n) <= 50.0 / np.sqrt(n) * 1.0000001  # largest at p = 50 %
     # the same generator state gives the same readings
