@@ -357,3 +357,40 @@ def episode_comparison(episodes: pd.DataFrame, ax: Axes | None = None) -> Figure
     ax.set_title("Coercion episodes: measured bite against the hindcast's", fontsize=10)
     ax.legend(fontsize=8, loc="center right")
     return fig
+
+
+def backtest_forecasts(rows: pd.DataFrame, fig: Figure | None = None) -> Figure:
+    """Each backtest origin's forecasts (median, 90 % band) of the next waves against the record and
+    against persistence; one panel per public, in its country's colour."""
+    from model.observation import load_waves
+
+    _require(rows, ["origin", "series", "fieldwork", "observed", "model_median", "model_p05", "model_p95",
+                    "persistence"], "backtest table")
+    panels = {"kor_fav_jpn": ("KOR", "South Koreans favourable to Japan"),
+              "jpn_fav_kor": ("JPN", "Japanese favourable to South Korea")}
+    fig = fig or Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    record = [w for w in load_waves() if w.role == "target"]
+    origins = sorted(rows["origin"].unique())
+    for ax, (series, (code, title)) in zip(axes, panels.items(), strict=True):
+        st = COUNTRY_STYLE[code]
+        rec = sorted((w.fieldwork, w.value) for w in record if w.series == series)
+        ax.plot(_dates(pd.Series([f for f, _ in rec])), [v for _, v in rec], "o-", color="black", markersize=4,
+                linewidth=0.8, label="poll (Genron NPO / EAI)")
+        for k, origin in enumerate(origins):
+            d = rows[(rows["series"] == series) & (rows["origin"] == origin)].sort_values("fieldwork")
+            if d.empty:
+                continue
+            x = _dates(d["fieldwork"]) + pd.Timedelta(days=25 * (k - len(origins) / 2))  # keep origins apart
+            ax.errorbar(x, d["model_median"], yerr=[d["model_median"] - d["model_p05"], d["model_p95"] - d["model_median"]],
+                        fmt=st["marker"], color=st["color"], alpha=0.4 + 0.6 * (k + 1) / len(origins), markersize=4,
+                        capsize=2, linewidth=1, label="model median, 90% band (by origin)" if k == 0 else None)
+            ax.plot(x, d["persistence"], "x", color="#7f7f7f", label="persistence" if k == 0 else None)
+        ax.set_title(title, fontsize=10)
+        _date_axis(ax)
+        ax.xaxis.set_major_locator(mdates.YearLocator(2))
+        ax.set_xlabel("poll fieldwork month")
+    axes[0].set_ylabel("favourable impression (% of public)")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Backtest: forecasts of the next 1-3 waves from origins {', '.join(map(str, origins))}")
+    return fig

@@ -68,10 +68,11 @@ def summarise_posterior(df: pd.DataFrame, w: np.ndarray, table: list[priors.Prio
 
 
 def ridge_transition(ridge: float = 1e-3):
-    """pyabc's multivariate normal kernel with a relative ridge on its covariance. With 16
-    parameters and unequal weights the weighted sample covariance can be singular (effective sample
-    size below the dimension); pyabc then evaluates a degenerate normal, gives a proposal density of
-    0 and an infinite weight. ``cov + ridge * diag(cov)`` keeps the kernel proper."""
+    """pyabc's default kernel (a multivariate normal around each particle, Silverman bandwidth) with
+    a relative ridge on its covariance. With 16 parameters and unequal weights the weighted sample
+    covariance can be singular (effective sample size below the dimension); pyabc then evaluates a
+    degenerate normal, gives a proposal a density of 0 and an infinite weight, and stops (it did, in
+    the first full run). ``cov + ridge * diag(cov)`` keeps the kernel proper."""
     import scipy.stats as st
     from pyabc.transition import MultivariateNormalTransition
 
@@ -82,6 +83,11 @@ def ridge_transition(ridge: float = 1e-3):
             self.normal = st.multivariate_normal(cov=self.cov, allow_singular=False)
 
     return RidgeTransition()
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    w = np.asarray(w, dtype=float)
+    return float(np.sum(w) ** 2 / np.sum(w**2))
 
 
 def _bar(log: Callable[[str], None]) -> Callable[[int, int, int], None]:
@@ -133,11 +139,26 @@ def calibrate(out: str | Path, budget: Budget = Budget(), targets: Targets | Non
     history = abc.run(minimum_epsilon=budget.min_epsilon, max_nr_populations=budget.generations,
                       max_walltime=timedelta(minutes=budget.max_minutes))
     seconds = time.perf_counter() - t0
+    record = write_posterior(history, out, budget, targets, scenario, table, seconds)
+    if not keep_db:
+        shutil.rmtree(db_dir, ignore_errors=True)
+    log(f"calibrate: {record['evaluations']} simulations in {seconds:.0f} s over {len(record['generations'])} "
+        f"populations; final epsilon {record['final_epsilon'] or float('nan'):.3f}, effective sample size "
+        f"{record['effective_sample_size']:.1f} of {budget.population}; wrote {out / 'posterior.csv'} and "
+        f"{out / 'posterior.json'}")
+    return record
+
+
+def write_posterior(history: Any, out: Path, budget: Budget, targets: Targets, scenario: str,
+                    table: list[priors.Prior], seconds: float) -> dict[str, Any]:
+    """posterior.csv and posterior.json from a pyabc history (also to rebuild them from an abc.db)."""
+    observed = targets.observed()
     df, w = history.get_distribution(m=0, t=history.max_t)
     df = df[[p.key for p in table]].reset_index(drop=True)
     w = np.asarray(w, dtype=float)
     pops = history.get_all_populations()  # t = -1: the prior sample that sets the first epsilon
     gens = [{"t": int(r.t), "epsilon": float(r.epsilon) if np.isfinite(r.epsilon) else None, "evaluations": int(r.samples),
+             "ess": effective_sample_size(history.get_distribution(m=0, t=int(r.t))[1]) if r.t >= 0 else None,
              "population_end": str(r.population_end_time)} for r in pops.itertuples()]
     for g in gens:
         g["acceptance"] = min(1.0, budget.population / g["evaluations"]) if g["evaluations"] else None
@@ -146,10 +167,10 @@ def calibrate(out: str | Path, budget: Budget = Budget(), targets: Targets | Non
     posterior.insert(0, "draw", range(len(df)))
     posterior.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
     record = {
-        "method": "ABC-SMC (pyabc), adaptive multivariate-normal transitions (Silverman bandwidth, relative ridge "
-                  "1e-3 on the covariance), epsilon = median of the last "
-                  "population's distances; distance = sqrt of the summed mean squared standardised misses of three "
-                  "blocks (polls through the measurement model, coercion bites, move counts); docs/calibration.md",
+        "method": "ABC-SMC (pyabc), multivariate-normal kernel per particle (Silverman bandwidth, relative ridge "
+                  "1e-3 on the covariance), epsilon = median of the last population's distances; distance = sqrt of "
+                  "the summed mean squared standardised misses of three blocks (polls through the measurement "
+                  "model, coercion bites, move counts); docs/calibration.md",
         "pyabc": metadata.version("pyabc"),
         "scenario": scenario,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -166,14 +187,10 @@ def calibrate(out: str | Path, budget: Budget = Budget(), targets: Targets | Non
         "evaluations": int(sum(g["evaluations"] for g in gens)),
         "seconds": round(seconds, 1),
         "final_epsilon": gens[-1]["epsilon"] if gens else None,
+        "effective_sample_size": effective_sample_size(w),
         "parameters": summarise_posterior(df, w, table),
     }
     (out / "posterior.json").write_text(json.dumps(record, indent=2) + "\n")
-    if not keep_db:
-        shutil.rmtree(db_dir, ignore_errors=True)
-    log(f"calibrate: {record['evaluations']} simulations in {seconds:.0f} s over {len(gens)} generations; "
-        f"final epsilon {record['final_epsilon'] or float('nan'):.3f}; wrote {out / 'posterior.csv'} and "
-        f"{out / 'posterior.json'}")
     return record
 
 

@@ -20,6 +20,13 @@ import numpy as np
 _SIMULATE: Callable | None = None
 
 
+def _init(blob: bytes) -> None:
+    global _SIMULATE
+    import cloudpickle
+
+    _SIMULATE = cloudpickle.loads(blob)
+
+
 def _slot(seed: int, simulate_one: Callable | None = None) -> tuple[Any, int]:
     simulate_one = simulate_one or _SIMULATE
     np.random.seed(seed)
@@ -58,9 +65,13 @@ def make_sampler(workers: int, seed: int, progress: Callable[[int, int, int], No
                 results = (_slot(s, simulate_one) for s in seeds)
                 pool = None
             else:
-                global _SIMULATE
-                _SIMULATE = simulate_one  # forked workers inherit it: nothing to pickle
-                pool = multiprocessing.get_context("fork").Pool(self.workers)
+                import cloudpickle
+
+                # forkserver, not fork: this process may hold threads (BLAS, sqlite), and a forked
+                # child of a threaded process can deadlock; workers start clean with the model imported
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["experiments.calibration.simulator"])
+                pool = ctx.Pool(self.workers, initializer=_init, initargs=(cloudpickle.dumps(simulate_one),))
                 results = pool.imap(_slot, seeds, chunksize=1)  # imap keeps task order
             try:
                 for i, (particles, k) in enumerate(results, 1):
