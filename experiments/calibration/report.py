@@ -29,11 +29,12 @@ def parameter_table(record: dict[str, Any]) -> str:
 
 
 def cost_table(record: dict[str, Any]) -> str:
-    lines = ["| generation | epsilon | simulations | acceptance |", "| --- | --- | --- | --- |"]
+    lines = ["| generation | epsilon | simulations | acceptance | effective sample size |", "| --- | --- | --- | --- | --- |"]
     for g in record["generations"]:
         t = "prior sample" if g["t"] < 0 else g["t"]
         eps = "—" if g["t"] < 0 else f"{g['epsilon']:.3f}"
-        lines.append(f"| {t} | {eps} | {g['evaluations']} | {g['acceptance']:.2f} |")
+        ess = "—" if g.get("ess") is None else f"{g['ess']:.1f}"
+        lines.append(f"| {t} | {eps} | {g['evaluations']} | {g['acceptance']:.2f} | {ess} |")
     lines.append(f"\nTotal: {record['evaluations']} simulations in {record['seconds']:.0f} s "
                  f"({record['budget']['workers']} workers, population {record['budget']['population']}, seed {record['seed']}).")
     return "\n".join(lines)

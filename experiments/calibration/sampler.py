@@ -20,11 +20,6 @@ import numpy as np
 _SIMULATE: Callable | None = None
 
 
-def _init(blob: bytes) -> None:
-    global _SIMULATE
-    import cloudpickle
-
-    _SIMULATE = cloudpickle.loads(blob)
 
 
 def _slot(seed: int, simulate_one: Callable | None = None) -> tuple[Any, int]:
@@ -65,13 +60,13 @@ def make_sampler(workers: int, seed: int, progress: Callable[[int, int, int], No
                 results = (_slot(s, simulate_one) for s in seeds)
                 pool = None
             else:
-                import cloudpickle
-
-                # forkserver, not fork: this process may hold threads (BLAS, sqlite), and a forked
-                # child of a threaded process can deadlock; workers start clean with the model imported
-                ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["experiments.calibration.simulator"])
-                pool = ctx.Pool(self.workers, initializer=_init, initargs=(cloudpickle.dumps(simulate_one),))
+                # fork: the workers inherit simulate_one (pyabc's closure over the model, the transitions
+                # and the sample) without pickling, as pyabc's own multicore samplers do. A forkserver
+                # pool that unpickled it in an initializer hung under load in a trial, so fork it is;
+                # Python warns that the parent holds threads (numpy's BLAS pool), which fork copies idle.
+                global _SIMULATE
+                _SIMULATE = simulate_one
+                pool = multiprocessing.get_context("fork").Pool(self.workers)
                 results = pool.imap(_slot, seeds, chunksize=1)  # imap keeps task order
             try:
                 for i, (particles, k) in enumerate(results, 1):
