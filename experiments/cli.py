@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import tomllib
@@ -282,6 +283,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     bad = [o for o in origins if not 2014 <= o <= 2024]
     if bad:
         raise CliError(f"--origin {bad[0]}: expected a year from 2014 to 2024 (a wave before it and one after)")
+    folder = Path(args.out).resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise CliError(f"--out {args.out}: {folder} is not a writable folder; expected a CSV path in one")
     budget, draws = (backtest.QUICK, backtest.QUICK_DRAWS) if args.quick else (backtest.BUDGET, backtest.DRAWS)
     try:
         table, scores = backtest.run_backtest(origins, budget, draws, args.out)

@@ -56,3 +56,5 @@ def test_thaw_backtest_quick(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "RMSE model" in text and "cov90" in text
     assert main(["backtest", "--quick", "--origin", "2030", "--out", str(out)]) == 2
+    assert main(["backtest", "--quick", "--out", str(tmp_path / "missing" / "bt.csv")]) == 2  # refused before any fit
+    assert "not a writable folder" in capsys.readouterr().err
