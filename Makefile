@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,explorer,analysis]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,explorer,analysis,calibration]'
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import tomllib
@@ -239,32 +240,78 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
+    from experiments.calibration.posterior import PosteriorError
     from experiments.hindcast import format_fit, run_hindcast
 
     if args.replications < 1:
         raise CliError(f"--replications {args.replications}: expected at least 1")
     try:
         table, fits = run_hindcast(args.replications, args.out, executor=args.executor, workers=args.workers,
-                                   quiet=args.quiet)
+                                   quiet=args.quiet, parameters=args.parameters)
     except OSError as exc:
         raise CliError(f"--out {args.out}: cannot write the CSV there ({exc.strerror})") from None
-    print(f"Wrote {args.out}: {len(table)} rows (series x year 2013-2025); 2020-2025 are forecasts")
-    print(format_fit(fits))
+    except PosteriorError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Wrote {args.out}: {len(table)} rows (series x year 2013-2025), simulated poll readings "
+          f"({'posterior draws' if args.parameters == 'posterior' else 'scenario values'})")
+    print(format_fit(fits, table))
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from experiments import calibration
+    from experiments.calibration.runner import QUICK, Budget, apply
 
-    if args.budget < 1 or args.seeds < 1 or args.blocks < 0:
-        raise CliError("--budget and --seeds must be at least 1, --blocks at least 0")
-    out = Path(args.out) if args.out else calibration.OUTPUT
-    record = calibration.calibrate(budget=args.budget, seeds=args.seeds, blocks=args.blocks, out=out)
-    for key, entry in record["parameters"].items():
-        print(f"  {key:<42} {entry['value']:>8g}  ± {entry['sd']:g}")
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise CliError("needs the optional extra: pip install 'thaw-sim[calibration]' (pyabc)") from None
+    budget = QUICK if args.quick else Budget()
+    for name in ("population", "generations", "min_epsilon", "max_minutes", "workers", "seed"):
+        value = getattr(args, name)
+        if value is not None:
+            budget = Budget(**{**budget.__dict__, name: value})
+    try:
+        budget.check()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    from experiments.calibration.runner import calibrate
+
+    out = Path(args.out)
+    try:
+        record = calibrate(out, budget)
+    except OSError as exc:
+        raise CliError(f"--out {out}: cannot write there ({exc.strerror}); expected a writable folder") from None
+    for key, e in record["parameters"].items():
+        print(f"  {key:<40} mean {e['mean']:>8.4g}  90% [{e['q05']:.4g}, {e['q95']:.4g}]  shrinkage {e['shrinkage']:+.2f}")
     if args.apply:
-        path = calibration.apply(record)
-        print(f"Applied the fitted values to {path} (provenance: calibrated)")
+        for path in apply(out):
+            print(f"Applied: wrote {path}")
+    else:
+        print(f"Not applied: the package's posterior is unchanged (thaw calibrate --out {out} --apply to ship it)")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from experiments import backtest
+
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise CliError("needs the optional extra: pip install 'thaw-sim[calibration]' (pyabc)") from None
+    origins = tuple(args.origin) if args.origin else backtest.ORIGINS
+    bad = [o for o in origins if not 2014 <= o <= 2024]
+    if bad:
+        raise CliError(f"--origin {bad[0]}: expected a year from 2014 to 2024 (a wave before it and one after)")
+    folder = Path(args.out).resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise CliError(f"--out {args.out}: {folder} is not a writable folder; expected a CSV path in one")
+    budget, draws = (backtest.QUICK, backtest.QUICK_DRAWS) if args.quick else (backtest.BUDGET, backtest.DRAWS)
+    try:
+        table, scores = backtest.run_backtest(origins, budget, draws, args.out)
+    except OSError as exc:
+        raise CliError(f"--out {args.out}: cannot write the CSV there ({exc.strerror})") from None
+    print(f"Wrote {args.out}: {len(table)} forecasts")
+    print(backtest.format_scores(scores, budget, draws))
     return 0
 
 
@@ -363,22 +410,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_analyse(sub, cmd_analyse)
 
-    p = sub.add_parser("hindcast", help="replay 2013-2025 and compare with the poll waves")
+    p = sub.add_parser("hindcast", help="replay 2013-2025 and compare simulated poll readings with every wave")
     p.add_argument("--replications", type=int, default=100, help="runs of the hindcast (default 100)")
     p.add_argument("--out", default="hindcast.csv", metavar="FILE", help="CSV to write (default hindcast.csv)")
+    p.add_argument("--parameters", choices=("posterior", "scenario"), default="posterior",
+                   help="each run draws a posterior sample (default) or uses the scenario's values")
     p.add_argument("--executor", default="processes", help="serial, processes (default) or dask")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_hindcast)
 
-    p = sub.add_parser("calibrate", help="refit the calibrated parameters on the 2013-2019 record")
-    p.add_argument("--budget", type=int, default=300, help="objective evaluations for the main fit")
-    p.add_argument("--seeds", type=int, default=12, help="common random numbers: runs per evaluation")
-    p.add_argument("--blocks", type=int, default=2, help="independent seed blocks refitted for the spread")
-    p.add_argument("--out", default=None, metavar="FILE", help="calibration record (default model/data/calibration.json)")
-    p.add_argument("--apply", action=argparse.BooleanOptionalAction, default=True,
-                   help="write the fitted values into scenarios/baseline.toml (default: yes)")
+    p = sub.add_parser("calibrate", help="ABC-SMC calibration on the 2013-2025 record (needs the calibration extra)")
+    p.add_argument("--out", default="results/calibration", metavar="DIR",
+                   help="folder for posterior.csv, posterior.json and pyabc's abc.db (default results/calibration)")
+    p.add_argument("--apply", action="store_true",
+                   help="also copy the posterior into model/data/ (tracked files: only when asked)")
+    p.add_argument("--quick", action="store_true", help="a tiny budget, to check that it runs (seconds)")
+    p.add_argument("--population", type=int, default=None, help="particles per generation (default 160)")
+    p.add_argument("--generations", type=int, default=None, help="at most this many generations (default 8)")
+    p.add_argument("--min-epsilon", type=float, default=None, help="stop when the threshold falls below this")
+    p.add_argument("--max-minutes", type=float, default=None, help="wall-time limit, minutes (default 13)")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default 2)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the whole calibration (default 2013)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("backtest", help="rolling-origin backtest: fit to an origin, forecast the next waves")
+    p.add_argument("--out", default="backtest.csv", metavar="FILE", help="CSV of forecasts (default backtest.csv)")
+    p.add_argument("--origin", type=int, action="append", default=None,
+                   help="origin year (repeatable; default 2016 2018 2019 2021 2023)")
+    p.add_argument("--quick", action="store_true", help="a tiny budget per origin, to check that it runs")
+    p.set_defaults(func=cmd_backtest)
     return ap
 
 

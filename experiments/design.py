@@ -98,12 +98,14 @@ class RunSpec:
     seed: int
     params: dict[str, Any]
     model: str = "thaw"
+    draw: int | None = None  # index of the posterior sample this run uses (parameters = "posterior")
 
 
 def plan(exp: Experiment) -> list[RunSpec]:
     """Every run of the experiment. Run ids are assigned replicate-major, so that adding
     replications appends ids and never renumbers the runs a batch already has."""
     points = design_points(exp.design)
+    posterior = exp.parameters == "posterior"
     per_rep = len(exp.scenarios) * len(points)
     runs = []
     for rep in range(exp.replications):
@@ -111,7 +113,8 @@ def plan(exp: Experiment) -> list[RunSpec]:
             for pi, params in enumerate(points):
                 rid = rep * per_rep + si * len(points) + pi
                 seed = run_seed(exp.root_seed, name, pi, rep, exp.common_random_numbers)
-                runs.append(RunSpec(rid, name, pi, rep, seed, params, exp.model))
+                spec = RunSpec(rid, name, pi, rep, seed, params, exp.model)
+                runs.append(with_posterior_draw(spec) if posterior else spec)
     return runs
 
 
@@ -120,3 +123,16 @@ def seed_rule(exp: Experiment) -> str:
     if exp.common_random_numbers:
         return "numpy.random.SeedSequence(root_seed, spawn_key=(replicate,)) (common random numbers)"
     return "numpy.random.SeedSequence(root_seed, spawn_key=(sha256(scenario)[:4], point, replicate))"
+
+
+POSTERIOR_STREAM = 0x9051  # spawn key that separates the posterior draw from the model's use of the seed
+
+
+def with_posterior_draw(spec: RunSpec) -> RunSpec:
+    """The run with one posterior sample, chosen by its seed alone, under its design overrides (the
+    design's explicit values win over the posterior's)."""
+    from experiments.calibration import posterior
+
+    index = posterior.draw_index(np.random.SeedSequence(spec.seed, spawn_key=(POSTERIOR_STREAM,)))
+    return RunSpec(spec.run_id, spec.scenario, spec.point, spec.replicate, spec.seed,
+                   {**posterior.draw(index), **spec.params}, spec.model, index)

@@ -561,35 +561,49 @@ def paired_differences(diff: pd.DataFrame, changed: str, fig: Figure | None = No
     return fig
 
 
-def hindcast_bands(table: pd.DataFrame, fig: Figure | None = None) -> Figure:
-    """The hindcast's 5–95% band and median at each wave's fieldwork month, against the poll
-    points; waves from 2020 on are forecasts (shaded) with no observed point in the project."""
+def hindcast_bands(table: pd.DataFrame, fig: Figure | None = None,
+                   title: str = "Hindcast 2013–2025: posterior predictive poll readings against every wave") -> Figure:
+    """The model's 5–95 % and 25–75 % bands of simulated poll readings and their median at each
+    wave's fieldwork month, against the waves: filled dots face to face, hollow dots online (the
+    2024–25 change of mode), squares Gallup Korea's second readings."""
+    from model.observation import load_waves
+
     _require(table, ["series", "year", "fieldwork", "model_median", "model_p05", "model_p95", "observed"], "hindcast table")
     panels = {"kor_fav_jpn": ("KOR", "South Koreans favourable to Japan"),
               "jpn_fav_kor": ("JPN", "Japanese favourable to South Korea")}
     fig = fig or Figure(figsize=(11, 4), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
-    for ax, (series, (code, title)) in zip(axes, panels.items(), strict=True):
+    second = [w for w in load_waves() if w.role == "second"]
+    for ax, (series, (code, title_)) in zip(axes, panels.items(), strict=True):
         d = table[table["series"] == series].sort_values("year")
         if d.empty:
             raise ValueError(f"hindcast table has no rows for {series}")
         st = COUNTRY_STYLE[code]
         x = _dates(d["fieldwork"])
-        ax.fill_between(x, d["model_p05"], d["model_p95"], color=st["color"], alpha=0.2, linewidth=0,
-                        label="model, 90% of runs")
+        ax.fill_between(x, d["model_p05"], d["model_p95"], color=st["color"], alpha=0.18, linewidth=0,
+                        label="model, 90% of readings")
+        if {"model_p25", "model_p75"} <= set(d.columns):
+            ax.fill_between(x, d["model_p25"], d["model_p75"], color=st["color"], alpha=0.35, linewidth=0,
+                            label="model, 50% of readings")
         ax.plot(x, d["model_median"], color=st["color"], linestyle=st["linestyle"], linewidth=1.6, label="model median")
         obs = d.dropna(subset=["observed"])
-        ax.plot(_dates(obs["fieldwork"]), obs["observed"], "o", color="black", markersize=5,
+        online = obs["mode"] == "online" if "mode" in obs else pd.Series(False, index=obs.index)
+        ax.plot(_dates(obs.loc[~online, "fieldwork"]), obs.loc[~online, "observed"], "o", color="black", markersize=5,
                 label="poll (Genron NPO / EAI)")
-        ax.axvspan(pd.Timestamp("2020-01-01"), x.max() + pd.Timedelta(days=60), color="#dddddd", alpha=0.5,
-                   linewidth=0, label="forecast (waves held out)")
-        ax.set_title(title, fontsize=10)
+        if online.any():
+            ax.plot(_dates(obs.loc[online, "fieldwork"]), obs.loc[online, "observed"], "o", markerfacecolor="white",
+                    color="black", markersize=5, label="poll, online (2024-25)")
+        g = [w for w in second if w.series == series]
+        if g:
+            ax.plot(_dates(pd.Series([w.fieldwork for w in g])), [w.value for w in g], "s", color="#555555",
+                    markersize=4, label="Gallup Korea (second reading)")
+        ax.set_title(title_, fontsize=10)
         _date_axis(ax)
         ax.xaxis.set_major_locator(mdates.YearLocator(2))  # thirteen years in a narrow panel
         ax.set_xlabel("poll fieldwork month")
     axes[0].set_ylabel("favourable impression (% of public)")
     axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle("Hindcast 2013–2025: model bands against the poll waves (fitted on 2013–2019)")
+    fig.suptitle(title)
     return fig
 
 
@@ -606,4 +620,41 @@ def episode_comparison(episodes: pd.DataFrame, ax: Axes | None = None) -> Figure
     ax.set_xlabel("share of the trade flow cut, mean over the year (0 … 1)")
     ax.set_title("Coercion episodes: measured bite against the hindcast's", fontsize=10)
     ax.legend(fontsize=8, loc="center right")
+    return fig
+
+
+def backtest_forecasts(rows: pd.DataFrame, fig: Figure | None = None) -> Figure:
+    """Each backtest origin's forecasts (median, 90 % band) of the next waves against the record and
+    against persistence; one panel per public, in its country's colour."""
+    from model.observation import load_waves
+
+    _require(rows, ["origin", "series", "fieldwork", "observed", "model_median", "model_p05", "model_p95",
+                    "persistence"], "backtest table")
+    panels = {"kor_fav_jpn": ("KOR", "South Koreans favourable to Japan"),
+              "jpn_fav_kor": ("JPN", "Japanese favourable to South Korea")}
+    fig = fig or Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    record = [w for w in load_waves() if w.role == "target"]
+    origins = sorted(rows["origin"].unique())
+    for ax, (series, (code, title)) in zip(axes, panels.items(), strict=True):
+        st = COUNTRY_STYLE[code]
+        rec = sorted((w.fieldwork, w.value) for w in record if w.series == series)
+        ax.plot(_dates(pd.Series([f for f, _ in rec])), [v for _, v in rec], "o-", color="black", markersize=4,
+                linewidth=0.8, label="poll (Genron NPO / EAI)")
+        for k, origin in enumerate(origins):
+            d = rows[(rows["series"] == series) & (rows["origin"] == origin)].sort_values("fieldwork")
+            if d.empty:
+                continue
+            x = _dates(d["fieldwork"]) + pd.Timedelta(days=25 * (k - len(origins) / 2))  # keep origins apart
+            ax.errorbar(x, d["model_median"], yerr=[d["model_median"] - d["model_p05"], d["model_p95"] - d["model_median"]],
+                        fmt=st["marker"], color=st["color"], alpha=0.4 + 0.6 * (k + 1) / len(origins), markersize=4,
+                        capsize=2, linewidth=1, label="model median, 90% band (by origin)" if k == 0 else None)
+            ax.plot(x, d["persistence"], "x", color="#7f7f7f", label="persistence" if k == 0 else None)
+        ax.set_title(title, fontsize=10)
+        _date_axis(ax)
+        ax.xaxis.set_major_locator(mdates.YearLocator(2))
+        ax.set_xlabel("poll fieldwork month")
+    axes[0].set_ylabel("favourable impression (% of public)")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Backtest: forecasts of the next 1-3 waves from origins {', '.join(map(str, origins))}")
     return fig

@@ -128,6 +128,9 @@ class Experiment(Strict):
     outputs: Outputs = Field(default_factory=Outputs)
     common_random_numbers: bool = Field(
         False, description="seed runs by (root seed, replicate) only, so scenarios and design points are paired")
+    parameters: Literal["scenario", "posterior"] = Field(
+        "scenario", description="'scenario': the scenarios' own values; 'posterior': each run also draws one sample "
+                                "of the shipped posterior (model/data/posterior.csv), chosen from its seed")
 
     @model_validator(mode="after")
     def _unique(self) -> Experiment:
@@ -138,7 +141,14 @@ class Experiment(Strict):
     def identity(self) -> str:
         """Hash of everything that fixes what each run is, except the replication count, so that a
         batch can be resumed or extended with more replications without losing what it has."""
-        blob = json.dumps(self.model_dump(mode="json", exclude={"replications"}), sort_keys=True).encode()
+        content = self.model_dump(mode="json", exclude={"replications"})
+        if self.parameters == "scenario":  # files written before the option keep their identity
+            del content["parameters"]
+        else:  # a new posterior makes new runs
+            from experiments.calibration.posterior import file_hash as posterior_hash
+
+            content["posterior_hash"] = posterior_hash()
+        blob = json.dumps(content, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -222,6 +232,8 @@ def load_experiment(spec: str | Path, replications: int | None = None) -> tuple[
     for name in exp.scenarios:
         if name in resolved:
             _check_design(exp, path, name, resolved[name])
+            if exp.parameters == "posterior":
+                _check_posterior(path, name, resolved[name])
         else:
             _check_registered(exp, path, name, model)
     return exp, path
@@ -369,6 +381,20 @@ def _default_range(p, how: str, spread: float) -> tuple[float, float]:
     if p.integer:
         lo, hi = float(math.ceil(lo)), float(math.floor(hi))
     return float(lo), float(hi)
+
+
+def _check_posterior(path: Path, name: str, scenario: LoadedScenario) -> None:
+    """The shipped posterior's keys and values must be valid overrides of every scenario."""
+    from experiments.calibration.posterior import PosteriorError, draw, load
+
+    try:
+        _, values, _ = load()
+        for i in (0, len(values) - 1):
+            load_scenario(scenario, draw(i))
+    except PosteriorError as exc:
+        raise ExperimentError(path, "parameters", f"'posterior' needs the shipped posterior: {exc}") from None
+    except ScenarioError as exc:
+        raise ExperimentError(path, "parameters", f"posterior draws valid for scenario {name!r}: {exc}") from None
 
 
 def file_hash(path: Path) -> str:

@@ -59,6 +59,8 @@ def _run(specs: list[RunSpec], scenarios: dict[str, LoadedScenario], months: int
     for spec in specs:
         row: dict[str, Any] = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point,
                                "replicate": spec.replicate, "seed": spec.seed, **spec.params}
+        if spec.draw is not None:
+            row["posterior_draw"] = spec.draw
         t0 = time.perf_counter()
         try:
             if spec.model == "thaw":

@@ -161,7 +161,7 @@ def test_thaw_plot_on_a_folder_that_is_not_results(tmp_path):
     assert main(["plot", str(tmp_path)]) == 2
 
 
-def test_hindcast_bands_show_polls_and_forecast_zone(tmp_path):
+def test_hindcast_bands_show_every_wave_and_the_mode_change(tmp_path):
     from experiments.hindcast import run_hindcast
 
     table, _ = run_hindcast(replications=2, out=None, executor="serial")
@@ -169,9 +169,17 @@ def test_hindcast_bands_show_polls_and_forecast_zone(tmp_path):
     left, right = fig.axes
     assert left.get_title() == "South Koreans favourable to Japan" and "%" in left.get_ylabel()
     labels = [t.get_text() for t in left.get_legend().get_texts()]
-    assert "forecast (waves held out)" in labels and "poll (Genron NPO / EAI)" in labels
-    dots = [line for line in left.lines if line.get_marker() == "o"]
-    assert len(dots[0].get_xdata()) == 7  # the 2013-2019 waves, nothing after
+    assert {"poll (Genron NPO / EAI)", "poll, online (2024-25)", "Gallup Korea (second reading)"} <= set(labels)
+    assert "forecast (waves held out)" not in labels  # every wave is in the project now
+
+    def points(ax, marker, filled):
+        return sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == marker
+                   and (line.get_markerfacecolor() != "white") == filled)
+
+    assert points(left, "o", True) == 11 and points(left, "o", False) == 2  # 2013-2023; 2024-25 online
+    assert points(right, "o", True) == 11 and points(right, "o", False) == 1  # no 2024 wave; 2025 online
+    assert points(left, "s", True) == 3 and points(right, "s", True) == 0
+    fig.savefig(tmp_path / "hindcast.png")
     with pytest.raises(ValueError, match="lacks column"):
         plots.hindcast_bands(table.drop(columns="observed"))
 

@@ -1,0 +1,80 @@
+"""`parameters = "posterior"`: each run draws one posterior sample, fixed by its seed alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from experiments import load, run_batch
+from experiments.calibration import posterior
+from experiments.design import plan
+from experiments.spec import ExperimentError, load_experiment
+
+EXPERIMENT = """
+name = "posterior_check"
+description = "a small batch over posterior draws"
+scenarios = ["baseline", "china_coerces_japan"]
+replications = 6
+months = 12
+root_seed = 99
+parameters = "{parameters}"
+[design]
+kind = "grid"
+parameters = {{ "states.USA.commitment" = [0.3, 0.8] }}
+[outputs]
+outcomes = true
+"""
+
+
+def write(tmp_path, parameters="posterior"):
+    path = tmp_path / f"exp_{parameters}.toml"
+    path.write_text(EXPERIMENT.format(parameters=parameters))
+    return path
+
+
+def test_plan_draws_a_posterior_sample_per_run_deterministically(tmp_path):
+    exp, _ = load_experiment(write(tmp_path))
+    a, b = plan(exp), plan(exp)
+    assert [r.draw for r in a] == [r.draw for r in b] and all(r.draw is not None for r in a)
+    assert len({r.draw for r in a}) > 5  # draws differ between runs
+    keys = set(posterior.load()[0])
+    for r in a:
+        assert keys <= set(r.params)
+        expected = {**posterior.draw(r.draw), "states.USA.commitment": r.params["states.USA.commitment"]}
+        assert r.params == expected  # the design's value wins over nothing else: it is not a posterior key
+    # adding replications keeps the first runs' draws (the draw depends on the run's seed only)
+    more, _ = load_experiment(write(tmp_path), replications=9)
+    assert [r.draw for r in plan(more)][: len(a)] == [r.draw for r in a]
+    plain, _ = load_experiment(write(tmp_path, "scenario"))
+    assert all(r.draw is None and "dynamics.affinity.decay" not in r.params for r in plan(plain))
+    assert exp.identity() != plain.identity()
+
+
+def test_design_values_override_the_posterior(tmp_path):
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT.format(parameters="posterior").replace('"states.USA.commitment" = [0.3, 0.8]',
+                                                                       '"dynamics.affinity.decay" = [0.05]'))
+    exp, _ = load_experiment(path)
+    assert {r.params["dynamics.affinity.decay"] for r in plan(exp)} == {0.05}
+
+
+def test_posterior_batches_are_executor_invariant(tmp_path):
+    path = write(tmp_path)
+    run_batch(path, tmp_path / "serial", executor="serial", quiet=True)
+    run_batch(path, tmp_path / "procs", executor="processes", workers=2, quiet=True)
+    a, b = load(tmp_path / "serial"), load(tmp_path / "procs")
+    cols = [c for c in a.runs.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(a.runs[cols], b.runs[cols])
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+    assert "posterior_draw" in a.runs and a.runs["posterior_draw"].notna().all()
+    assert a.runs["dynamics.affinity.decay"].nunique() > 1  # the draw's values are in the runs table
+    first = a.runs.iloc[0]
+    assert first["dynamics.affinity.decay"] == pytest.approx(posterior.draw(int(first["posterior_draw"]))[
+        "dynamics.affinity.decay"])
+
+
+def test_bad_parameters_option_is_refused(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(EXPERIMENT.format(parameters="prior"))
+    with pytest.raises(ExperimentError, match="parameters"):
+        load_experiment(path)
