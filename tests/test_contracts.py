@@ -612,3 +612,92 @@ def test_scheduled_events__switches_elsewhere_are_respected():
     c = st.credibility
     se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=-0.25))
     assert st.event_log == [] and st.credibility == c
+
+
+class _Draws:
+    """A stand-in for the model's generator that returns chosen numbers (choices: the first)."""
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+    def choices(self, population, weights=None):
+        return [population[0]]
+
+
+def test_history_flareups__rate_rises_with_the_mean_history_stance():
+    m, st = world(**{"dynamics.history.base_rate": 0.1, "dynamics.history.stance_scale": 2.0})
+    fl = m.components["history_flareups"]
+    st.leaders[JPN] = st.leaders[JPN].model_copy(update={"history_stance": 0.6})
+    st.leaders[KOR] = st.leaders[KOR].model_copy(update={"history_stance": 0.2})
+    rate = 0.1 * (1.0 + 2.0 * 0.5 * (0.6 + 0.2))  # 0.18
+    for draw, happens in ((rate - 1e-9, True), (rate + 1e-9, False)):
+        st.random = _Draws(draw)
+        n = len(st.event_log)
+        fl.on_events(st)
+        assert (len(st.event_log) > n) == happens, draw
+    assert st.event_log[-1][2:5] == ("JPN", "KOR", "shrine_visit")  # the first kind, driven by Japan's leader
+
+
+def test_opinion__history_shock_follows_the_allies_whoever_they_are():
+    from model.components.opinion import history_shock
+    from model.roles import Roles
+
+    m, st = world()
+    st.roles = Roles.build(st.codes, ("KOR", "USA"), "JPN", "CHN")  # a recast: Korea and the US as the allies
+    before = st.relations.matrix("opinion")
+    history_shock(st, 1.0)
+    after = st.relations.matrix("opinion")
+    shock = m.config.params.dynamics.opinion.history_shock
+    changed = {(i, j) for i in range(4) for j in range(4) if after[i][j] != before[i][j]}
+    assert changed == {(KOR, USA), (USA, KOR)}
+    assert after[KOR][USA] == pytest.approx(before[KOR][USA] - shock)
+
+
+def test_coercion__the_trigger_names_a_red_line_only_above_the_threshold():
+    m, st = world()
+    co = m.components["coercion"]
+    d = m.config.params.states.CHN.doctrine
+    co.last_red_line[JPN] = "taiwan_statement"
+    co.provocation[JPN] = d.threshold
+    assert co.choose(st, JPN, "coerce_mil", ("force_posture",))[2] == "doctrine"
+    co.provocation[JPN] = d.threshold + 1e-6
+    assert co.choose(st, JPN, "coerce_mil", ("force_posture",))[2] == "red_line:taiwan_statement"
+
+
+def test_hedging__a_zero_threshold_means_no_hedging():
+    m, _ = world(**{"dynamics.hedging.threshold": 0.0})
+    assert m.components["hedging"].pressure(0.0) == 0.0
+
+
+def test_trade__losses_add_up_over_cuts_and_coercers():
+    m, st = world()
+    tr = m.components["trade"]
+    p = m.config.params.dynamics.trade
+    move(st, CHN, KOR, "tourism_discouragement")
+    move(st, CHN, KOR, "import_ban")
+    move(st, JPN, KOR, "export_controls")
+    E = st.relations
+    share = {ch: p.channels[ch].share * p.channels[ch].bite for ch in ("tourism", "seafood", "inputs")}
+    loss = tr.losses(st)
+    assert loss[KOR] == pytest.approx(E.get("exposure", KOR, CHN) * (share["tourism"] + share["seafood"])
+                                      + E.get("exposure", KOR, JPN) * share["inputs"])
+    assert loss[CHN] == pytest.approx(E.get("exposure", CHN, KOR) * (share["tourism"] + share["seafood"])
+                                      * p.coercer_cost_ratio)
+    assert loss[JPN] == pytest.approx(E.get("exposure", JPN, KOR) * share["inputs"] * p.coercer_cost_ratio)
+
+
+def test_scheduled_events__a_given_crisis_delta_is_used():
+    m, st = world()
+    st.capital[KOR] = 0.9
+    m.components["scheduled_events"].apply(st, _event(st, source="KOR", kind="domestic_crisis", delta=-0.1))
+    assert st.capital[KOR] == pytest.approx(0.8)
+
+
+def test_rupture__the_summary_names_the_month_of_the_first_rupture():
+    m = ThawModel("baseline", rng=2025).run()
+    out = m.outcomes()
+    first = int(out.index[out["rupture"]][0]) + 1
+    assert m.summary()["months_to_rupture"] == first and not m.summary()["thaw_survived"]
