@@ -701,3 +701,60 @@ def test_rupture__the_summary_names_the_month_of_the_first_rupture():
     out = m.outcomes()
     first = int(out.index[out["rupture"]][0]) + 1
     assert m.summary()["months_to_rupture"] == first and not m.summary()["thaw_survived"]
+
+
+def test_history_flareups__kinds_are_weighted_by_their_drivers_stance():
+    m, st = world(**{"dynamics.history.base_rate": 1.0})
+    seen = {}
+
+    class Recorder(_Draws):
+        def choices(self, population, weights=None):
+            seen["weights"] = weights
+            return [population[2]]
+
+    st.leaders[JPN] = st.leaders[JPN].model_copy(update={"history_stance": 0.5})
+    st.leaders[KOR] = st.leaders[KOR].model_copy(update={"history_stance": 0.1})
+    st.random = Recorder(0.0)
+    m.components["history_flareups"].on_events(st)
+    assert seen["weights"] == pytest.approx([0.75, 0.75, 0.35, 0.35])
+    assert st.event_log[-1][2:5] == ("KOR", "JPN", "court_ruling")
+
+
+def test_opinion__history_shock_stops_at_zero():
+    from model.components.opinion import history_shock
+
+    m, st = world()
+    st.relations.set("opinion", JPN, KOR, 0.5)
+    history_shock(st, 1.0)
+    assert rel(st, "opinion", JPN, KOR) == 0.0
+
+
+def test_scheduled_events__jumps_are_clipped_to_their_ranges():
+    m, st = world()
+    se = m.components["scheduled_events"]
+    st.capital[KOR] = 0.9
+    se.apply(st, _event(st, source="KOR", kind="shock", variable="political_capital", delta=0.3))
+    assert st.capital[KOR] == 1.0
+    se.apply(st, _event(st, source="KOR", kind="shock", variable="political_capital", delta=-0.4))
+    assert st.capital[KOR] == pytest.approx(0.6)
+    se.apply(st, _event(st, source="KOR", kind="domestic_crisis", delta=0.6))
+    assert st.capital[KOR] == 1.0
+    st.credibility = 0.9
+    se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=0.3))
+    assert st.credibility == 1.0
+    se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=-1.0))
+    assert st.credibility == 0.0
+
+
+def test_trade__only_sanctions_relief_lifts_cuts_and_tiny_cuts_lapse():
+    m, st = world()
+    tr = m.components["trade"]
+    move(st, CHN, JPN, "import_ban")
+    move(st, CHN, JPN, "supply_chain")  # cooperation is not relief
+    assert (CHN, JPN, "seafood") in tr.cuts
+    move(st, CHN, KOR, "sanctions_relief")  # relief toward another state lifts nothing here
+    assert (CHN, JPN, "seafood") in tr.cuts
+    keep = tr.keep
+    tr.cuts = {(CHN, JPN, "seafood"): 1.0e-4 / keep * 1.001, (CHN, KOR, "tourism"): 1.0e-4 / keep * 0.999}
+    end(m, "trade")
+    assert list(tr.cuts) == [(CHN, JPN, "seafood")]
