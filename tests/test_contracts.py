@@ -758,3 +758,25 @@ def test_trade__only_sanctions_relief_lifts_cuts_and_tiny_cuts_lapse():
     tr.cuts = {(CHN, JPN, "seafood"): 1.0e-4 / keep * 1.001, (CHN, KOR, "tourism"): 1.0e-4 / keep * 0.999}
     end(m, "trade")
     assert list(tr.cuts) == [(CHN, JPN, "seafood")]
+
+
+def test_decision__extreme_rationality_takes_the_overflow_path_and_still_picks_the_best():
+    m, st = world(**{"decision.rationality": 100.0})
+    d = m.components["decision"]
+    d.plans = [[(p[0], p[1], p[2], p[3], tuple(o._replace(base=50.0 if o.kind == "reassure" else -50.0) for o in p[4]), p[5])
+                for p in plans] for plans in d.plans]
+    with pytest.raises(OverflowError):
+        math.exp(100.0 * max(d.utilities(JPN, KOR)))
+    for s in range(4):
+        d.decide(s)
+    assert len(st.event_log) == 12 and all(MOVES[e[4]].kind == "reassure" for e in st.event_log)
+
+
+def test_opinion__favourability_stays_within_0_and_100():
+    m, st = world()
+    st.relations.set("opinion", JPN, CHN, 0.5)
+    move(st, CHN, JPN, "import_ban")
+    assert rel(st, "opinion", JPN, CHN) == 0.0
+    st.relations.set("opinion", KOR, JPN, 99.9)
+    move(st, JPN, KOR, "intelligence_sharing")
+    assert rel(st, "opinion", KOR, JPN) == 100.0
