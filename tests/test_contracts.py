@@ -780,3 +780,118 @@ def test_opinion__favourability_stays_within_0_and_100():
     st.relations.set("opinion", KOR, JPN, 99.9)
     move(st, JPN, KOR, "intelligence_sharing")
     assert rel(st, "opinion", KOR, JPN) == 100.0
+
+
+def test_decision__hedging_toward_the_rival_and_the_cost_of_attacking_the_liked():
+    m, st = world()
+    d = m.components["decision"]
+    w, mix = m.config.params.decision, m.config.params.dynamics.hedging.mix
+    kc = [o.kind for o in d.plans[JPN][1][4]]  # JPN -> CHN
+    st.hedge = 0.0
+    u0 = d.utilities(JPN, CHN)
+    st.hedge = 1.0
+    u1 = d.utilities(JPN, CHN)
+    assert u1[kc.index("cooperate")] - u0[kc.index("cooperate")] == pytest.approx(w.w_hedging * (1 - mix))
+    assert u1[kc.index("protest")] - u0[kc.index("protest")] == pytest.approx(-w.w_hedging * (1 - mix))
+    ku = [o.kind for o in d.plans[JPN][2][4]]  # JPN -> USA, a liked state
+    st.relations.set("opinion", JPN, USA, 80.0)
+    st.capital[JPN] = 1.0
+    p1 = d.utilities(JPN, USA)[ku.index("protest")]
+    st.capital[JPN] = 0.5
+    p2 = d.utilities(JPN, USA)[ku.index("protest")]
+    cost = w.capital_cost["protest"]
+    assert p1 - p2 == pytest.approx(cost * (w.w_capital / 0.5 - w.w_capital / 1.0) * (80 - 50) / 50) and p2 < p1
+
+
+def test_coercion__monthly_tallies_sum_intensities_and_reset():
+    m, st = world()
+    co = m.components["coercion"]
+    move(st, CHN, JPN, "import_ban", 0.5)
+    move(st, CHN, KOR, "radar_lock", 0.25)
+    co.on_measure(st, st.out)
+    assert st.out["china_coercion"] == 2 and st.out["china_coercion_intensity"] == pytest.approx(0.75)
+    co.on_measure(st, st.out)
+    assert st.out["china_coercion"] == 0 and st.out["china_coercion_intensity"] == 0.0
+
+
+def test_coercion__episodes_record_where_they_start_and_are_judged_after_a_year():
+    from model.components.coercion import BACKFIRE_HORIZON
+
+    m, st = world()
+    co = m.components["coercion"]
+    st.month = 1
+    move(st, CHN, JPN, "import_ban")
+    st.month = 14
+    move(st, CHN, JPN, "import_ban")
+    assert [e["start"] for e in co.episodes] == [1, 14]
+    assert co.episodes[1]["affinity_start"] == rel(st, "affinity", JPN, KOR)
+    st.relations.set("affinity", JPN, KOR, co.episodes[0]["affinity_start"] - 0.1)
+    st.month = 1 + BACKFIRE_HORIZON - 1
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is None  # not yet a year
+    st.month = 1 + BACKFIRE_HORIZON
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is False and co.episodes[1]["backfired"] is None
+
+
+def test_coercion__a_zero_weight_is_no_red_line():
+    m, st = world(**{"states.CHN.doctrine.red_lines.taiwan_statement": 0.0})
+    co = m.components["coercion"]
+    move(st, JPN, CHN, "taiwan_statement")
+    assert co.provocation[JPN] == 0.0 and co.last_red_line[JPN] == ""
+
+
+def test_measures__outcome_columns_read_the_right_cells():
+    from model.roles import Roles
+
+    m, st = world()
+    move(st, CHN, KOR, "tourism_discouragement")
+    move(st, JPN, USA, "export_controls")
+    m._measure_month()
+    out, tr = st.out, m.components["trade"]
+    loss = tr.losses(st)
+    assert (out["trade_loss_jpn"], out["trade_loss_kor"], out["trade_loss_chn"], out["trade_loss_usa"]) == \
+        (loss[JPN], loss[KOR], loss[CHN], loss[USA])
+    assert out["kor_threat_chn"] == rel(st, "threat", KOR, CHN) and out["jpn_threat_chn"] == rel(st, "threat", JPN, CHN)
+    assert out["kor_threat_chn"] != out["jpn_threat_chn"]
+    st.roles = Roles.build(st.codes, ("KOR", "JPN"), "USA", "CHN")  # recast: the columns follow the roles
+    st.relations.set("affinity", KOR, JPN, 0.7)
+    st.relations.set("affinity", JPN, KOR, -0.1)
+    m.components["rupture"].on_measure(st, out)
+    assert out["jk_affinity"] == pytest.approx(0.3) and out["kor_fav_jpn"] == rel(st, "opinion", JPN, KOR)
+
+
+def test_rupture__counting_resets_above_the_threshold_and_month_zero_does_not_count():
+    m, st = world(**{"dynamics.rupture.months": 1})
+    r = m.components["rupture"]
+    th = m.config.params.dynamics.rupture.threshold
+    for s, t in ((JPN, KOR), (KOR, JPN)):
+        st.relations.set("affinity", s, t, th - 0.1)
+    st.month = 0
+    r.on_measure(st, st.out)
+    assert r.rupture_month is None  # the initial state is measured, but is not a month of the run
+    st.month = 1
+    r.on_measure(st, st.out)
+    assert r.rupture_month == 1
+    m2, st2 = world()
+    r2 = m2.components["rupture"]
+    st2.month = 1
+    r2.on_measure(st2, st2.out)
+    assert r2.below_threshold == 0 and r2.rupture_month is None and not st2.out["rupture"]
+
+
+def test_agreements__both_sides_must_cooperate_within_the_window():
+    m, st = world()
+    ag = m.components["agreements"]
+    window = m.config.params.dynamics.agreements.window
+    st.month = 1
+    move(st, JPN, KOR, "technology")
+    end(m, "agreements")
+    st.month = 1 + window
+    move(st, KOR, JPN, "technology")
+    end(m, "agreements")
+    assert ag.agreements == []  # a window's length apart: too late
+    st.month = 2 + window
+    move(st, JPN, KOR, "technology")
+    end(m, "agreements")
+    assert [a["signed"] for a in ag.agreements] == [2 + window]
