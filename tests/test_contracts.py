@@ -895,3 +895,113 @@ def test_agreements__both_sides_must_cooperate_within_the_window():
     move(st, JPN, KOR, "technology")
     end(m, "agreements")
     assert [a["signed"] for a in ag.agreements] == [2 + window]
+
+
+def test_decision__hedging_lowers_provoking_the_rival_and_unpopular_cooperation_costs_capital():
+    m, st = world()
+    d = m.components["decision"]
+    w, mix = m.config.params.decision, m.config.params.dynamics.hedging.mix
+    kc = [o.kind for o in d.plans[JPN][1][4]]  # JPN -> CHN
+    st.hedge = 0.0
+    u0 = d.utilities(JPN, CHN)
+    st.hedge = 1.0
+    u1 = d.utilities(JPN, CHN)
+    for kind in ("align", "coerce_econ", "coerce_mil"):
+        assert u1[kc.index(kind)] - u0[kc.index(kind)] == pytest.approx(-w.w_hedging * (1 - mix)), kind
+    kk = [o.kind for o in d.plans[JPN][0][4]]  # JPN -> KOR, disliked
+    st.relations.set("opinion", JPN, KOR, 20.0)
+    st.capital[JPN] = 1.0
+    c1 = d.utilities(JPN, KOR)[kk.index("cooperate")]
+    st.capital[JPN] = 0.5
+    c2 = d.utilities(JPN, KOR)[kk.index("cooperate")]
+    assert c1 - c2 == pytest.approx(w.capital_cost["cooperate"] * (w.w_capital / 0.5 - w.w_capital) * (50 - 20) / 50)
+
+
+def test_coercion__only_the_rivals_coercion_is_tallied():
+    m, st = world()
+    co = m.components["coercion"]
+    move(st, JPN, KOR, "import_ban")
+    move(st, CHN, JPN, "summit")
+    move(st, USA, CHN, "boycott")
+    assert co.month_count == 0 and co.episodes == []
+
+
+def test_coercion__episodes_still_open_at_the_horizon_are_judged_then():
+    m, st = world()
+    co = m.components["coercion"]
+    st.month = st.horizon - 3
+    move(st, CHN, KOR, "import_ban")
+    st.month = st.horizon - 1
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is None
+    st.month = st.horizon
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is not None
+
+
+def test_rupture__cooperation_index_counts_every_allied_move_and_starts_from_zero():
+    m, st = world()
+    r = m.components["rupture"]
+    st.month = 1
+    r.on_measure(st, st.out)
+    assert st.out["jk_cooperation"] == 0.0
+    st.month = 2
+    move(st, JPN, KOR, "summit")
+    move(st, KOR, JPN, "criticism")
+    r.on_measure(st, st.out)
+    both = GOLDSTEIN[MOVES["summit"].cameo_code] + GOLDSTEIN[MOVES["criticism"].cameo_code]
+    assert st.out["jk_cooperation"] == pytest.approx(both)
+
+
+def test_rupture__cohesion_follows_the_roles():
+    from model.roles import Roles
+
+    m, st = world()
+    st.roles = Roles.build(st.codes, ("KOR", "USA"), "JPN", "CHN")
+    r = m.components["rupture"]
+    r.on_measure(st, st.out)
+    A = lambda s, t: rel(st, "affinity", s, t)  # noqa: E731
+    jk = 0.5 * (A(KOR, USA) + A(USA, KOR))
+    ties = 0.5 * (A(KOR, JPN) + A(JPN, KOR) + A(USA, JPN) + A(JPN, USA)) * st.credibility
+    assert st.out["trilateral_cohesion"] == pytest.approx((ties + jk) / 3)
+
+
+def test_agreements__one_sided_cooperation_waits_for_the_other_side_within_the_window():
+    m, st = world()
+    ag = m.components["agreements"]
+    st.month = 1
+    move(st, JPN, KOR, "supply_chain")
+    end(m, "agreements")
+    st.month = 2
+    end(m, "agreements")
+    st.month = 3
+    move(st, KOR, JPN, "supply_chain")
+    end(m, "agreements")
+    assert [a["signed"] for a in ag.agreements] == [3]
+
+
+def test_opinion__history_shock_stops_at_zero_for_both_publics():
+    from model.components.opinion import history_shock
+
+    m, st = world()
+    st.relations.set("opinion", KOR, JPN, 0.5)
+    history_shock(st, 1.0)
+    assert rel(st, "opinion", KOR, JPN) == 0.0
+
+
+def test_affinity__the_movers_affinity_is_clipped_too():
+    m, st = world()
+    st.relations.set("affinity", JPN, KOR, 0.999)
+    move(st, JPN, KOR, "intelligence_sharing")
+    assert rel(st, "affinity", JPN, KOR) == 1.0
+
+
+def test_decision__overflow_path_holds_almost_never_when_one_option_dominates():
+    m, st = world(**{"decision.rationality": 100.0})
+    d = m.components["decision"]
+    d.plans = [[(p[0], p[1], p[2], p[3], tuple(o._replace(base=50.0 if o.kind == "reassure" else -50.0) for o in p[4]), p[5])
+                for p in plans] for plans in d.plans]
+    for _ in range(6):
+        for s in range(4):
+            d.decide(s)
+    assert len(st.event_log) == 72  # hold weighs exp(-100 * top): nothing
