@@ -612,3 +612,396 @@ def test_scheduled_events__switches_elsewhere_are_respected():
     c = st.credibility
     se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=-0.25))
     assert st.event_log == [] and st.credibility == c
+
+
+class _Draws:
+    """A stand-in for the model's generator that returns chosen numbers (choices: the first)."""
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+    def choices(self, population, weights=None):
+        return [population[0]]
+
+
+def test_history_flareups__rate_rises_with_the_mean_history_stance():
+    m, st = world(**{"dynamics.history.base_rate": 0.1, "dynamics.history.stance_scale": 2.0})
+    fl = m.components["history_flareups"]
+    st.leaders[JPN] = st.leaders[JPN].model_copy(update={"history_stance": 0.6})
+    st.leaders[KOR] = st.leaders[KOR].model_copy(update={"history_stance": 0.2})
+    rate = 0.1 * (1.0 + 2.0 * 0.5 * (0.6 + 0.2))  # 0.18
+    for draw, happens in ((rate - 1e-9, True), (rate + 1e-9, False)):
+        st.random = _Draws(draw)
+        n = len(st.event_log)
+        fl.on_events(st)
+        assert (len(st.event_log) > n) == happens, draw
+    assert st.event_log[-1][2:5] == ("JPN", "KOR", "shrine_visit")  # the first kind, driven by Japan's leader
+
+
+def test_opinion__history_shock_follows_the_allies_whoever_they_are():
+    from model.components.opinion import history_shock
+    from model.roles import Roles
+
+    m, st = world()
+    st.roles = Roles.build(st.codes, ("KOR", "USA"), "JPN", "CHN")  # a recast: Korea and the US as the allies
+    before = st.relations.matrix("opinion")
+    history_shock(st, 1.0)
+    after = st.relations.matrix("opinion")
+    shock = m.config.params.dynamics.opinion.history_shock
+    changed = {(i, j) for i in range(4) for j in range(4) if after[i][j] != before[i][j]}
+    assert changed == {(KOR, USA), (USA, KOR)}
+    assert after[KOR][USA] == pytest.approx(before[KOR][USA] - shock)
+
+
+def test_coercion__the_trigger_names_a_red_line_only_above_the_threshold():
+    m, st = world()
+    co = m.components["coercion"]
+    d = m.config.params.states.CHN.doctrine
+    co.last_red_line[JPN] = "taiwan_statement"
+    co.provocation[JPN] = d.threshold
+    assert co.choose(st, JPN, "coerce_mil", ("force_posture",))[2] == "doctrine"
+    co.provocation[JPN] = d.threshold + 1e-6
+    assert co.choose(st, JPN, "coerce_mil", ("force_posture",))[2] == "red_line:taiwan_statement"
+
+
+def test_hedging__a_zero_threshold_means_no_hedging():
+    m, _ = world(**{"dynamics.hedging.threshold": 0.0})
+    assert m.components["hedging"].pressure(0.0) == 0.0
+
+
+def test_trade__losses_add_up_over_cuts_and_coercers():
+    m, st = world()
+    tr = m.components["trade"]
+    p = m.config.params.dynamics.trade
+    move(st, CHN, KOR, "tourism_discouragement")
+    move(st, CHN, KOR, "import_ban")
+    move(st, JPN, KOR, "export_controls")
+    E = st.relations
+    share = {ch: p.channels[ch].share * p.channels[ch].bite for ch in ("tourism", "seafood", "inputs")}
+    loss = tr.losses(st)
+    assert loss[KOR] == pytest.approx(E.get("exposure", KOR, CHN) * (share["tourism"] + share["seafood"])
+                                      + E.get("exposure", KOR, JPN) * share["inputs"])
+    assert loss[CHN] == pytest.approx(E.get("exposure", CHN, KOR) * (share["tourism"] + share["seafood"])
+                                      * p.coercer_cost_ratio)
+    assert loss[JPN] == pytest.approx(E.get("exposure", JPN, KOR) * share["inputs"] * p.coercer_cost_ratio)
+
+
+def test_scheduled_events__a_given_crisis_delta_is_used():
+    m, st = world()
+    st.capital[KOR] = 0.9
+    m.components["scheduled_events"].apply(st, _event(st, source="KOR", kind="domestic_crisis", delta=-0.1))
+    assert st.capital[KOR] == pytest.approx(0.8)
+
+
+def test_rupture__the_summary_names_the_month_of_the_first_rupture():
+    m = ThawModel("baseline", rng=2025).run()
+    out = m.outcomes()
+    first = int(out.index[out["rupture"]][0]) + 1
+    assert m.summary()["months_to_rupture"] == first and not m.summary()["thaw_survived"]
+
+
+def test_history_flareups__kinds_are_weighted_by_their_drivers_stance():
+    m, st = world(**{"dynamics.history.base_rate": 1.0})
+    seen = {}
+
+    class Recorder(_Draws):
+        def choices(self, population, weights=None):
+            seen["weights"] = weights
+            return [population[2]]
+
+    st.leaders[JPN] = st.leaders[JPN].model_copy(update={"history_stance": 0.5})
+    st.leaders[KOR] = st.leaders[KOR].model_copy(update={"history_stance": 0.1})
+    st.random = Recorder(0.0)
+    m.components["history_flareups"].on_events(st)
+    assert seen["weights"] == pytest.approx([0.75, 0.75, 0.35, 0.35])
+    assert st.event_log[-1][2:5] == ("KOR", "JPN", "court_ruling")
+
+
+def test_opinion__history_shock_stops_at_zero():
+    from model.components.opinion import history_shock
+
+    m, st = world()
+    st.relations.set("opinion", JPN, KOR, 0.5)
+    history_shock(st, 1.0)
+    assert rel(st, "opinion", JPN, KOR) == 0.0
+
+
+def test_scheduled_events__jumps_are_clipped_to_their_ranges():
+    m, st = world()
+    se = m.components["scheduled_events"]
+    st.capital[KOR] = 0.9
+    se.apply(st, _event(st, source="KOR", kind="shock", variable="political_capital", delta=0.3))
+    assert st.capital[KOR] == 1.0
+    se.apply(st, _event(st, source="KOR", kind="shock", variable="political_capital", delta=-0.4))
+    assert st.capital[KOR] == pytest.approx(0.6)
+    se.apply(st, _event(st, source="KOR", kind="domestic_crisis", delta=0.6))
+    assert st.capital[KOR] == 1.0
+    st.credibility = 0.9
+    se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=0.3))
+    assert st.credibility == 1.0
+    se.apply(st, _event(st, source="USA", kind="shock", variable="us_credibility", delta=-1.0))
+    assert st.credibility == 0.0
+
+
+def test_trade__only_sanctions_relief_lifts_cuts_and_tiny_cuts_lapse():
+    m, st = world()
+    tr = m.components["trade"]
+    move(st, CHN, JPN, "import_ban")
+    move(st, CHN, JPN, "supply_chain")  # cooperation is not relief
+    assert (CHN, JPN, "seafood") in tr.cuts
+    move(st, CHN, KOR, "sanctions_relief")  # relief toward another state lifts nothing here
+    assert (CHN, JPN, "seafood") in tr.cuts
+    keep = tr.keep
+    tr.cuts = {(CHN, JPN, "seafood"): 1.0e-4 / keep * 1.001, (CHN, KOR, "tourism"): 1.0e-4 / keep * 0.999}
+    end(m, "trade")
+    assert list(tr.cuts) == [(CHN, JPN, "seafood")]
+
+
+def test_decision__extreme_rationality_takes_the_overflow_path_and_still_picks_the_best():
+    m, st = world(**{"decision.rationality": 100.0})
+    d = m.components["decision"]
+    d.plans = [[(p[0], p[1], p[2], p[3], tuple(o._replace(base=50.0 if o.kind == "reassure" else -50.0) for o in p[4]), p[5])
+                for p in plans] for plans in d.plans]
+    with pytest.raises(OverflowError):
+        math.exp(100.0 * max(d.utilities(JPN, KOR)))
+    for s in range(4):
+        d.decide(s)
+    assert len(st.event_log) == 12 and all(MOVES[e[4]].kind == "reassure" for e in st.event_log)
+
+
+def test_opinion__favourability_stays_within_0_and_100():
+    m, st = world()
+    st.relations.set("opinion", JPN, CHN, 0.5)
+    move(st, CHN, JPN, "import_ban")
+    assert rel(st, "opinion", JPN, CHN) == 0.0
+    st.relations.set("opinion", KOR, JPN, 99.9)
+    move(st, JPN, KOR, "intelligence_sharing")
+    assert rel(st, "opinion", KOR, JPN) == 100.0
+
+
+def test_decision__hedging_toward_the_rival_and_the_cost_of_attacking_the_liked():
+    m, st = world()
+    d = m.components["decision"]
+    w, mix = m.config.params.decision, m.config.params.dynamics.hedging.mix
+    kc = [o.kind for o in d.plans[JPN][1][4]]  # JPN -> CHN
+    st.hedge = 0.0
+    u0 = d.utilities(JPN, CHN)
+    st.hedge = 1.0
+    u1 = d.utilities(JPN, CHN)
+    assert u1[kc.index("cooperate")] - u0[kc.index("cooperate")] == pytest.approx(w.w_hedging * (1 - mix))
+    assert u1[kc.index("protest")] - u0[kc.index("protest")] == pytest.approx(-w.w_hedging * (1 - mix))
+    ku = [o.kind for o in d.plans[JPN][2][4]]  # JPN -> USA, a liked state
+    st.relations.set("opinion", JPN, USA, 80.0)
+    st.capital[JPN] = 1.0
+    p1 = d.utilities(JPN, USA)[ku.index("protest")]
+    st.capital[JPN] = 0.5
+    p2 = d.utilities(JPN, USA)[ku.index("protest")]
+    cost = w.capital_cost["protest"]
+    assert p1 - p2 == pytest.approx(cost * (w.w_capital / 0.5 - w.w_capital / 1.0) * (80 - 50) / 50) and p2 < p1
+
+
+def test_coercion__monthly_tallies_sum_intensities_and_reset():
+    m, st = world()
+    co = m.components["coercion"]
+    move(st, CHN, JPN, "import_ban", 0.5)
+    move(st, CHN, KOR, "radar_lock", 0.25)
+    co.on_measure(st, st.out)
+    assert st.out["china_coercion"] == 2 and st.out["china_coercion_intensity"] == pytest.approx(0.75)
+    co.on_measure(st, st.out)
+    assert st.out["china_coercion"] == 0 and st.out["china_coercion_intensity"] == 0.0
+
+
+def test_coercion__episodes_record_where_they_start_and_are_judged_after_a_year():
+    from model.components.coercion import BACKFIRE_HORIZON
+
+    m, st = world()
+    co = m.components["coercion"]
+    st.month = 1
+    move(st, CHN, JPN, "import_ban")
+    st.month = 14
+    move(st, CHN, JPN, "import_ban")
+    assert [e["start"] for e in co.episodes] == [1, 14]
+    assert co.episodes[1]["affinity_start"] == rel(st, "affinity", JPN, KOR)
+    st.relations.set("affinity", JPN, KOR, co.episodes[0]["affinity_start"] - 0.1)
+    st.month = 1 + BACKFIRE_HORIZON - 1
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is None  # not yet a year
+    st.month = 1 + BACKFIRE_HORIZON
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is False and co.episodes[1]["backfired"] is None
+
+
+def test_coercion__a_zero_weight_is_no_red_line():
+    m, st = world(**{"states.CHN.doctrine.red_lines.taiwan_statement": 0.0})
+    co = m.components["coercion"]
+    move(st, JPN, CHN, "taiwan_statement")
+    assert co.provocation[JPN] == 0.0 and co.last_red_line[JPN] == ""
+
+
+def test_measures__outcome_columns_read_the_right_cells():
+    from model.roles import Roles
+
+    m, st = world()
+    move(st, CHN, KOR, "tourism_discouragement")
+    move(st, JPN, USA, "export_controls")
+    m._measure_month()
+    out, tr = st.out, m.components["trade"]
+    loss = tr.losses(st)
+    assert (out["trade_loss_jpn"], out["trade_loss_kor"], out["trade_loss_chn"], out["trade_loss_usa"]) == \
+        (loss[JPN], loss[KOR], loss[CHN], loss[USA])
+    assert out["kor_threat_chn"] == rel(st, "threat", KOR, CHN) and out["jpn_threat_chn"] == rel(st, "threat", JPN, CHN)
+    assert out["kor_threat_chn"] != out["jpn_threat_chn"]
+    st.roles = Roles.build(st.codes, ("KOR", "JPN"), "USA", "CHN")  # recast: the columns follow the roles
+    st.relations.set("affinity", KOR, JPN, 0.7)
+    st.relations.set("affinity", JPN, KOR, -0.1)
+    m.components["rupture"].on_measure(st, out)
+    assert out["jk_affinity"] == pytest.approx(0.3) and out["kor_fav_jpn"] == rel(st, "opinion", JPN, KOR)
+
+
+def test_rupture__counting_resets_above_the_threshold_and_month_zero_does_not_count():
+    m, st = world(**{"dynamics.rupture.months": 1})
+    r = m.components["rupture"]
+    th = m.config.params.dynamics.rupture.threshold
+    for s, t in ((JPN, KOR), (KOR, JPN)):
+        st.relations.set("affinity", s, t, th - 0.1)
+    st.month = 0
+    r.on_measure(st, st.out)
+    assert r.rupture_month is None  # the initial state is measured, but is not a month of the run
+    st.month = 1
+    r.on_measure(st, st.out)
+    assert r.rupture_month == 1
+    m2, st2 = world()
+    r2 = m2.components["rupture"]
+    st2.month = 1
+    r2.on_measure(st2, st2.out)
+    assert r2.below_threshold == 0 and r2.rupture_month is None and not st2.out["rupture"]
+
+
+def test_agreements__both_sides_must_cooperate_within_the_window():
+    m, st = world()
+    ag = m.components["agreements"]
+    window = m.config.params.dynamics.agreements.window
+    st.month = 1
+    move(st, JPN, KOR, "technology")
+    end(m, "agreements")
+    st.month = 1 + window
+    move(st, KOR, JPN, "technology")
+    end(m, "agreements")
+    assert ag.agreements == []  # a window's length apart: too late
+    st.month = 2 + window
+    move(st, JPN, KOR, "technology")
+    end(m, "agreements")
+    assert [a["signed"] for a in ag.agreements] == [2 + window]
+
+
+def test_decision__hedging_lowers_provoking_the_rival_and_unpopular_cooperation_costs_capital():
+    m, st = world()
+    d = m.components["decision"]
+    w, mix = m.config.params.decision, m.config.params.dynamics.hedging.mix
+    kc = [o.kind for o in d.plans[JPN][1][4]]  # JPN -> CHN
+    st.hedge = 0.0
+    u0 = d.utilities(JPN, CHN)
+    st.hedge = 1.0
+    u1 = d.utilities(JPN, CHN)
+    for kind in ("align", "coerce_econ", "coerce_mil"):
+        assert u1[kc.index(kind)] - u0[kc.index(kind)] == pytest.approx(-w.w_hedging * (1 - mix)), kind
+    kk = [o.kind for o in d.plans[JPN][0][4]]  # JPN -> KOR, disliked
+    st.relations.set("opinion", JPN, KOR, 20.0)
+    st.capital[JPN] = 1.0
+    c1 = d.utilities(JPN, KOR)[kk.index("cooperate")]
+    st.capital[JPN] = 0.5
+    c2 = d.utilities(JPN, KOR)[kk.index("cooperate")]
+    assert c1 - c2 == pytest.approx(w.capital_cost["cooperate"] * (w.w_capital / 0.5 - w.w_capital) * (50 - 20) / 50)
+
+
+def test_coercion__only_the_rivals_coercion_is_tallied():
+    m, st = world()
+    co = m.components["coercion"]
+    move(st, JPN, KOR, "import_ban")
+    move(st, CHN, JPN, "summit")
+    move(st, USA, CHN, "boycott")
+    assert co.month_count == 0 and co.episodes == []
+
+
+def test_coercion__episodes_still_open_at_the_horizon_are_judged_then():
+    m, st = world()
+    co = m.components["coercion"]
+    st.month = st.horizon - 3
+    move(st, CHN, KOR, "import_ban")
+    st.month = st.horizon - 1
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is None
+    st.month = st.horizon
+    co.on_measure(st, st.out)
+    assert co.episodes[0]["backfired"] is not None
+
+
+def test_rupture__cooperation_index_counts_every_allied_move_and_starts_from_zero():
+    m, st = world()
+    r = m.components["rupture"]
+    st.month = 1
+    r.on_measure(st, st.out)
+    assert st.out["jk_cooperation"] == 0.0
+    st.month = 2
+    move(st, JPN, KOR, "summit")
+    move(st, KOR, JPN, "criticism")
+    r.on_measure(st, st.out)
+    both = GOLDSTEIN[MOVES["summit"].cameo_code] + GOLDSTEIN[MOVES["criticism"].cameo_code]
+    assert st.out["jk_cooperation"] == pytest.approx(both)
+
+
+def test_rupture__cohesion_follows_the_roles():
+    from model.roles import Roles
+
+    m, st = world()
+    st.roles = Roles.build(st.codes, ("KOR", "USA"), "JPN", "CHN")
+    r = m.components["rupture"]
+    r.on_measure(st, st.out)
+    A = lambda s, t: rel(st, "affinity", s, t)  # noqa: E731
+    jk = 0.5 * (A(KOR, USA) + A(USA, KOR))
+    ties = 0.5 * (A(KOR, JPN) + A(JPN, KOR) + A(USA, JPN) + A(JPN, USA)) * st.credibility
+    assert st.out["trilateral_cohesion"] == pytest.approx((ties + jk) / 3)
+
+
+def test_agreements__one_sided_cooperation_waits_for_the_other_side_within_the_window():
+    m, st = world()
+    ag = m.components["agreements"]
+    st.month = 1
+    move(st, JPN, KOR, "supply_chain")
+    end(m, "agreements")
+    st.month = 2
+    end(m, "agreements")
+    st.month = 3
+    move(st, KOR, JPN, "supply_chain")
+    end(m, "agreements")
+    assert [a["signed"] for a in ag.agreements] == [3]
+
+
+def test_opinion__history_shock_stops_at_zero_for_both_publics():
+    from model.components.opinion import history_shock
+
+    m, st = world()
+    st.relations.set("opinion", KOR, JPN, 0.5)
+    history_shock(st, 1.0)
+    assert rel(st, "opinion", KOR, JPN) == 0.0
+
+
+def test_affinity__the_movers_affinity_is_clipped_too():
+    m, st = world()
+    st.relations.set("affinity", JPN, KOR, 0.999)
+    move(st, JPN, KOR, "intelligence_sharing")
+    assert rel(st, "affinity", JPN, KOR) == 1.0
+
+
+def test_decision__overflow_path_holds_almost_never_when_one_option_dominates():
+    m, st = world(**{"decision.rationality": 100.0})
+    d = m.components["decision"]
+    d.plans = [[(p[0], p[1], p[2], p[3], tuple(o._replace(base=50.0 if o.kind == "reassure" else -50.0) for o in p[4]), p[5])
+                for p in plans] for plans in d.plans]
+    for _ in range(6):
+        for s in range(4):
+            d.decide(s)
+    assert len(st.event_log) == 72  # hold weighs exp(-100 * top): nothing
