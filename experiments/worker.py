@@ -111,7 +111,13 @@ def failed_chunk(specs: list[RunSpec], cause: str) -> ChunkResult:
 
 def exit_with_parent(pid: int) -> None:
     """Worker initializer: end this process as soon as the batch process ``pid`` is gone, however
-    it went (SIGKILL included), so that no worker outlives the batch that started it."""
+    it went (SIGKILL included), so that no worker outlives the batch that started it. Ctrl-C (a
+    SIGINT to the whole process group) is the batch process's to handle: it stops submitting and
+    lets the chunks in flight finish and store themselves, so workers ignore it instead of each
+    printing a KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         try:
