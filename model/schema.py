@@ -168,6 +168,9 @@ class Decision(Strict):
     w_hedging: float = weight("weight of hedging pressure when US credibility is low")
     w_solidarity: float = weight("weight of solidarity with a coerced fellow ally (spillover)")
     w_agreement: float = weight("weight of agreements in force on Japan–Korea cooperation")
+    w_trade_loss: float = weight("weight of trade lost to cuts in force (% of GDP a year) on cooperation and against coercion")
+    ally_cooperation: float = Field(ge=-10.0, le=10.0,
+                                    description="utility added to cooperation between the two allies only (0 in the baseline)")
     base: dict[DecisionKind, Annotated[float, Field(ge=-20.0, le=20.0)]] = Field(
         description="intercept of each move kind's utility, relative to holding"
     )
@@ -190,8 +193,13 @@ class AffinityDyn(Strict):
 
 class OpinionDyn(Strict):
     response: float = weight("favourability points per visible move, per unit of Goldstein / 10", 50.0)
-    relaxation: float = unit("monthly pull of favourability toward its long-run level (states.*.opinion_level)")
+    relaxation: float = unit("monthly pull of favourability's slow anchor toward its long-run level (states.*.opinion_level)")
     history_shock: float = weight("favourability points lost by each public in a history flare-up", 50.0)
+    shock_half_life: float = Field(gt=0.0, le=240.0, description="half-life of favourability's fast shock component, months")
+    persistence: float = unit("share of a move's impulse entering the slow anchor, not the decaying shock")
+    negativity: float = Field(ge=1.0, le=10.0, description="how much more a hostile move moves a public than a friendly one")
+    headline: float = Field(ge=1.0, le=10.0, description="salience of headline moves (agreements, summits) over routine")
+    grievance: float = weight("favourability points a month a public loses per unit share of its trade cut by the other", 50.0)
     visibility: dict[DecisionKind, UnitF] = Field(
         description="how visible a move of this kind is to the target's public (0 unseen … 1 front page)"
     )
@@ -238,8 +246,11 @@ class TradeDyn(Strict):
 
 class SpilloverDyn(Strict):
     threat: float = unit("threat of the coercer added for the other ally, per unit intensity")
-    solidarity: float = unit("solidarity with the victim added for the other ally, per unit intensity")
-    solidarity_retention: float = unit("share of solidarity kept after a month")
+    solidarity: float = unit("size of the other ally's response to its fellow ally's coercion, per unit intensity")
+    balance: float = unit(
+        "share of that response that is solidarity with the victim; the rest: entrapment fear (keep out, accommodate)"
+    )
+    solidarity_retention: float = unit("share of solidarity and of entrapment fear kept after a month")
 
 
 class CredibilityDyn(Strict):
@@ -257,16 +268,22 @@ class AgreementsDyn(Strict):
     base_hazard: float = unit("monthly lapse hazard of an agreement between like-minded signers")
     durability: float = weight("fall of the log-hazard per unit of the signers' ideological distance", 10.0)
     opinion_sensitivity: float = weight("rise of the log-hazard per unit of soured public opinion", 10.0)
+    in_force: list[Literal["supply_chain", "technology", "intelligence_sharing", "joint_exercise"]] = Field(
+        description="areas with an agreement in force at the start (held by the leaders in office)"
+    )
 
 
 class HistoryDyn(Strict):
     base_rate: float = unit("monthly probability of a history flare-up with neutral leaders")
     stance_scale: float = weight("rate multiplier per unit of the leaders' mean history stance", 10.0)
+    rate_multiplier: float = Field(ge=0.0, le=20.0,
+                                   description="scenario multiplier of the flare-up probability (1 in the baseline)")
 
 
 class RuptureDyn(Strict):
-    threshold: float = signed("Japan–Korea affinity below which relations count as ruptured")
-    months: int = Field(ge=1, le=24, description="consecutive months below the threshold that make a rupture")
+    months: int = Field(ge=1, le=36, description="window (months) holding the hostile moves, agreement break and opinion fall")
+    opinion_drop: float = Field(ge=0.0, le=100.0,
+                              description="fall of either public's favourability of the other in the window, pts")
 
 
 class Dynamics(Strict):
@@ -361,6 +378,9 @@ class Election(Strict):
     date: Date
     candidates: list[Candidate] = Field(min_length=1)
     ref: str = Field(min_length=1)
+    replaces: Date | None = Field(
+        default=None, description="date of an inherited election of the same state that this one replaces (it is dropped)"
+    )
 
     @model_validator(mode="after")
     def _probabilities(self) -> Election:
@@ -388,6 +408,18 @@ class Scenario(Strict):
     def state_map(self) -> dict[str, StateParams]:
         """The states by code, in the scenario's order."""
         return {c: getattr(self.states, c) for c in CODES}
+
+    @model_validator(mode="after")
+    def _replaced_elections(self) -> Scenario:
+        """An election that ``replaces`` an inherited one drops it: a scenario that brings an
+        election forward must not also keep the parent's, which could undo it."""
+        replaced = {(e.state, e.replaces) for e in self.elections if e.replaces is not None}
+        if replaced:
+            missing = replaced - {(e.state, e.date) for e in self.elections if e.replaces is None}
+            if missing:
+                raise ValueError(f"elections: nothing to replace at {', '.join(f'{s} {d}' for s, d in sorted(missing))}")
+            self.elections = [e for e in self.elections if e.replaces is not None or (e.state, e.date) not in replaced]
+        return self
 
     @model_validator(mode="after")
     def _dates_in_range(self) -> Scenario:

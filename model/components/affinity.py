@@ -36,4 +36,4 @@ class Affinity(Component):
         """Runs before opinion's month end: the baseline is this month's favourability."""
         k = self.decay
         A = state.relations.affinity
-        A[:] = [a + k * ((o - 50.0) / 50.0 - a) for a, o in zip(A, state.relations.opinion)]
+        A[:] = [a + k * ((o - 50.0) / 50.0 - a) for a, o in zip(A, state.relations.opinion, strict=True)]

@@ -41,7 +41,7 @@ class Threat(Component):
     def on_end(self, state: State) -> None:
         k = self.relaxation
         T = state.relations.threat
-        T[:] = [x + k * (lv - x) for x, lv in zip(T, state.relations.threat_level)]
+        T[:] = [x + k * (lv - x) for x, lv in zip(T, state.relations.threat_level, strict=True)]
 
     def on_measure(self, state: State, out: dict[str, Any]) -> None:
         T, (a, b), rival, n = state.relations.threat, state.roles.allies, state.roles.rival, state.n
