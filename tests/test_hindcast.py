@@ -105,11 +105,16 @@ def test_calibration_runs_end_to_end_on_a_tiny_budget(tmp_path):
 
 
 def test_calibrated_defaults_in_the_scenarios_match_the_calibration_file():
+    """A value labelled "calibrated" is the calibration file's; a calibrated key that issue 9 set by
+    hand for the new opinion mechanism (or for the 2025 world) says so and that it awaits
+    ``thaw calibrate``, instead of carrying a stale "calibrated" label."""
     for name in ("baseline", "hindcast_2013_2025", "china_coerces_japan"):
         sc = load_scenario(name)
         for key, entry in RECORD["parameters"].items():
-            assert sc.value(key) == pytest.approx(entry["value"]), (name, key)
-            assert sc.sources[key].startswith("calibrated"), (name, key)
+            if sc.sources[key].startswith("calibrated"):
+                assert sc.value(key) == pytest.approx(entry["value"]), (name, key)
+            else:
+                assert "calibrat" in sc.sources[key] and sc.value(key) != pytest.approx(entry["value"]), (name, key)
 
 
 def test_calibration_record_states_its_method_and_fit():
