@@ -169,6 +169,8 @@ class Decision(Strict):
     w_solidarity: float = weight("weight of solidarity with a coerced fellow ally (spillover)")
     w_agreement: float = weight("weight of agreements in force on Japan–Korea cooperation")
     w_trade_loss: float = weight("weight of trade lost to cuts in force (% of GDP a year) on cooperation and against coercion")
+    ally_coercion: float = Field(ge=-10.0, le=10.0,
+                                 description="utility added to coercion (economic and military) between the two allies only")
     ally_cooperation: float = Field(ge=-10.0, le=10.0,
                                     description="utility added to cooperation between the two allies only (0 in the baseline)")
     base: dict[DecisionKind, Annotated[float, Field(ge=-20.0, le=20.0)]] = Field(
@@ -228,6 +230,7 @@ class CapitalDyn(Strict):
 class Channel(Strict):
     share: float = unit("share of the bilateral exposure that flows through this channel")
     bite: float = unit("share of the channel's flow a full-intensity coercion cuts")
+    grievance: float = unit("how far the target public takes a cut of this channel as the coercer's quarrel with it (0 … 1)")
 
 
 Channels = Literal["tourism", "seafood", "culture", "inputs", "consumer"]

@@ -221,7 +221,8 @@ def test_tech_partnership_cuts_cooperation_costs_for_japan_and_korea_only():
 
     def coop_base(sc, s, t):
         d = sc.params.decision
-        opts = options_for(sc.roles, s, t, True, tuple(d.base.items()), tuple(d.capital_cost.items()), d.ally_cooperation)
+        opts = options_for(sc.roles, s, t, True, tuple(d.base.items()), tuple(d.capital_cost.items()), d.ally_cooperation,
+                           d.ally_coercion)
         return next(o.base for o in opts if o.kind == "cooperate")
 
     assert coop_base(tech, JPN, KOR) == pytest.approx(coop_base(base, JPN, KOR) + 0.2)
@@ -255,3 +256,13 @@ def test_hindcast_move_rates_near_the_record():
     """Chinese coercion episodes per run over 2013-2025: the record has three (2017, 2023, 2025)."""
     eps = [ThawModel("hindcast_2013_2025", rng=s).run().summary()["coercion_episodes"] for s in range(6)]
     assert 2.5 <= sum(eps) / len(eps) <= 4.5
+
+
+def test_a_consumer_boycott_is_no_state_measure_for_the_target_public():
+    m = _fresh()
+    st = m.state
+    _move(m, "trade", KOR, JPN, "boycott")
+    assert st.relations.trade_lost[JPN * 4 + KOR] > 0  # Japanese exporters lose
+    assert st.relations.measures[JPN * 4 + KOR] == 0.0  # but the Japanese public holds no grievance
+    _move(m, "trade", JPN, KOR, "export_controls")
+    assert st.relations.measures[KOR * 4 + JPN] == pytest.approx(m.config.params.dynamics.trade.channels["inputs"].bite)

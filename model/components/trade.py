@@ -9,7 +9,9 @@ source's cuts on its target. Loss, annualised % of own GDP: the target loses
 Trade feeds back: the losses in force are published as ``relations.trade_lost`` (each side's loss
 in its trade with the other, annualised % of own GDP), which the decision weighs (``w_trade_loss``)
 for the value of cooperating with that state and against coercing it further; and the summed share
-cut of a target's channels by a coercer's measures as ``relations.measures``, which keeps the
+cut of a target's channels by a coercer's measures, each weighted by how far the target public
+takes it as a state measure against it (``channels.*.grievance``: 0 for a consumer boycott), as
+``relations.measures``, which keeps the
 target public's grievance alive (``components/opinion.py``).
 """
 
@@ -44,6 +46,7 @@ class Trade(Component):
         p = state.params.dynamics.trade
         self.bite = {name: ch.bite for name, ch in p.channels.items()}
         self.share = {name: ch.share for name, ch in p.channels.items()}
+        self.felt = {name: ch.grievance for name, ch in p.channels.items()}
         self.keep = math.exp(-1.0 / p.recovery_months)
         self.ratio = p.coercer_cost_ratio
         self.cuts: dict[tuple[int, int, str], float] = {}  # (coercer, target, channel) -> share cut
@@ -76,12 +79,12 @@ class Trade(Component):
             return
         lost[:] = [0.0] * (n * n)
         measures[:] = [0.0] * (n * n)
-        E, shares, ratio = R.exposure, self.share, self.ratio
+        E, shares, ratio, felt = R.exposure, self.share, self.ratio, self.felt
         for (c, t, ch), cut in self.cuts.items():
             share = shares[ch] * cut
             lost[t * n + c] += E[t * n + c] * share
             lost[c * n + t] += E[c * n + t] * share * ratio
-            measures[t * n + c] += cut
+            measures[t * n + c] += cut * felt[ch]
 
     def on_end(self, state: State) -> None:
         cuts = self.cuts
