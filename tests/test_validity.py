@@ -266,3 +266,25 @@ def test_a_consumer_boycott_is_no_state_measure_for_the_target_public():
     assert st.relations.measures[JPN * 4 + KOR] == 0.0  # but the Japanese public holds no grievance
     _move(m, "trade", JPN, KOR, "export_controls")
     assert st.relations.measures[KOR * 4 + JPN] == pytest.approx(m.config.params.dynamics.trade.channels["inputs"].bite)
+
+
+def test_baseline_exposures_use_each_pairs_latest_year_of_trade_gdp():
+    import csv
+
+    path = ROOT.parent / "shared" / "data" / "trade_gdp.csv"
+    if not path.exists():
+        path = ROOT / "model" / "data" / "trade_gdp.csv"
+    rows = list(csv.DictReader(path.open()))
+    trade: dict[frozenset, tuple[int, float]] = {}
+    gdp = {r["a"]: float(r["value_usd_bn"]) for r in rows if r["kind"] == "gdp"}
+    for r in rows:
+        if r["kind"] == "trade":
+            key = frozenset((r["a"], r["b"]))
+            if key not in trade or int(r["year"]) > trade[key][0]:
+                trade[key] = (int(r["year"]), float(r["value_usd_bn"]))
+    sc = load_scenario("baseline")
+    for holder in ("JPN", "KOR", "CHN", "USA"):
+        for other, value in sc.params.state_map()[holder].exposure.items():
+            year, usd = trade[frozenset((holder, other))]
+            assert f" {year} " in sc.sources[f"states.{holder}.exposure.{other}"], (holder, other)
+            assert value == pytest.approx(100 * usd / gdp[holder], abs=0.01), (holder, other)
