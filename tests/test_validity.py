@@ -288,3 +288,11 @@ def test_baseline_exposures_use_each_pairs_latest_year_of_trade_gdp():
             year, usd = trade[frozenset((holder, other))]
             assert f" {year} " in sc.sources[f"states.{holder}.exposure.{other}"], (holder, other)
             assert value == pytest.approx(100 * usd / gdp[holder], abs=0.01), (holder, other)
+
+
+def test_trade_off_publishes_no_losses_or_measures():
+    m = _fresh(**{"mechanisms.trade": False})
+    m.state.apply_move(CHN, JPN, "import_ban", 1.0, "test")
+    m.state.apply_move(JPN, KOR, "export_controls", 1.0, "test")
+    R = m.state.relations
+    assert not any(R.trade_lost) and not any(R.measures)
