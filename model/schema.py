@@ -208,6 +208,8 @@ class Decision(Strict):
     w_hedging: float = weight("weight of hedging pressure when US credibility is low")
     w_solidarity: float = weight("weight of solidarity with a coerced fellow ally (spillover)")
     w_agreement: float = weight("weight of agreements in force on Japan–Korea cooperation")
+    ally_cooperation: float = Field(ge=-10.0, le=10.0,
+                                    description="utility added to cooperation between the two allies only (0 in the baseline)")
     base: dict[DecisionKind, Annotated[float, Field(ge=-20.0, le=20.0)]] = Field(
         description="intercept of each move kind's utility, relative to holding"
     )
@@ -302,6 +304,8 @@ class AgreementsDyn(Strict):
 class HistoryDyn(Strict):
     base_rate: float = unit("monthly probability of a history flare-up with neutral leaders")
     stance_scale: float = weight("rate multiplier per unit of the leaders' mean history stance", 10.0)
+    rate_multiplier: float = Field(ge=0.0, le=20.0,
+                                   description="scenario multiplier of the flare-up probability (1 in the baseline)")
 
 
 class RuptureDyn(Strict):
@@ -401,6 +405,9 @@ class Election(Strict):
     date: Date
     candidates: list[Candidate] = Field(min_length=1)
     ref: str = Field(min_length=1)
+    replaces: Date | None = Field(
+        default=None, description="date of an inherited election of the same state that this one replaces (it is dropped)"
+    )
 
     @model_validator(mode="after")
     def _probabilities(self) -> Election:
@@ -429,6 +436,18 @@ class Scenario(Strict):
     def state_map(self) -> dict[str, StateParams]:
         """The states by code, in the scenario's order."""
         return self.states.root
+
+    @model_validator(mode="after")
+    def _replaced_elections(self) -> Scenario:
+        """An election that ``replaces`` an inherited one drops it: a scenario that brings an
+        election forward must not also keep the parent's, which could undo it."""
+        replaced = {(e.state, e.replaces) for e in self.elections if e.replaces is not None}
+        if replaced:
+            missing = replaced - {(e.state, e.date) for e in self.elections if e.replaces is None}
+            if missing:
+                raise ValueError(f"elections: nothing to replace at {', '.join(f'{s} {d}' for s, d in sorted(missing))}")
+            self.elections = [e for e in self.elections if e.replaces is not None or (e.state, e.date) not in replaced]
+        return self
 
     @model_validator(mode="after")
     def _roster(self) -> Scenario:

@@ -287,3 +287,54 @@ def test_cached_override_variants_respect_value_types():
     with pytest.raises(ScenarioError) as err:
         load_scenario("baseline", {"dynamics.trade.channels.seafood.share": True})
     assert err.value.key == "dynamics.trade.channels.seafood.share"
+
+
+# --- scenarios do what their descriptions say (issue 9, item 0) -----------------------------
+def test_leader_turnover_keeps_no_later_japanese_election():
+    """The early 2027 change replaces the baseline's 2027-09 election, which could bring Takaichi back."""
+    from model import ThawModel
+
+    p = load_scenario("leader_turnover").params
+    assert "no later Japanese election" in p.description
+    assert [e.date for e in p.elections if e.state == "JPN"] == ["2027-01"]
+    assert [e.date for e in p.elections if e.state == "KOR"] == ["2030-06"]  # replaced, not doubled
+    for seed in range(20):
+        m = ThawModel("leader_turnover", rng=seed).run()
+        assert all(row[1] <= "2027-01" for row in m.leader_log if row[2] == "JPN")
+
+
+def test_an_election_can_only_replace_one_that_exists(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "bad"\nextends = "baseline"\ndescription = "x"\narticle_passage = "x"\n\n'
+                 '[[elections]]\nstate = "JPN"\ndate = "2026-05"\nreplaces = "2026-06"\nref = "test"\n'
+                 'candidates = [{ name = "A", ideology = 0.0, hawkishness = 0.0, history_stance = 0.0, probability = 1.0 }]\n')
+    with pytest.raises(ScenarioError, match="nothing to replace at JPN 2026-06"):
+        load_scenario(f)
+
+
+def test_history_flareup_is_exactly_twice_as_likely():
+    from model import ThawModel
+
+    assert "twice as likely" in load_scenario("history_flareup").params.description
+    a = ThawModel("history_flareup", rng=0).components["history_flareups"]
+    b = ThawModel("baseline", rng=0).components["history_flareups"]
+    for stance in ([0.7, 0.6], [0.0, 0.0], [0.2, 0.9]):
+        assert a.rate(stance) == pytest.approx(2 * b.rate(stance))
+
+
+def test_tech_partnership_cuts_cooperation_costs_for_japan_and_korea_only():
+    from model.components.decision import options_for
+
+    JPN, KOR, CHN, USA = range(4)
+    assert "Japan and Korea (only)" in load_scenario("tech_partnership").params.description
+    tech, base = load_scenario("tech_partnership"), load_scenario("baseline")
+
+    def coop_base(sc, s, t):
+        d = sc.params.decision
+        opts = options_for(sc.roles, s, t, True, tuple(d.base.items()), tuple(d.capital_cost.items()), d.ally_cooperation)
+        return next(o.base for o in opts if o.kind == "cooperate")
+
+    assert coop_base(tech, JPN, KOR) == pytest.approx(coop_base(base, JPN, KOR) + 0.2)
+    assert coop_base(tech, KOR, JPN) == pytest.approx(coop_base(base, KOR, JPN) + 0.2)
+    for s, t in ((JPN, USA), (KOR, CHN), (USA, KOR), (CHN, JPN)):
+        assert coop_base(tech, s, t) == coop_base(base, s, t)

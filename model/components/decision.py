@@ -42,10 +42,14 @@ class Option(NamedTuple):
 
 
 @cache
-def options_for(roles: Roles, s: int, t: int, coercion: bool, base: tuple, cost: tuple) -> tuple[Option, ...]:
+def options_for(roles: Roles, s: int, t: int, coercion: bool, base: tuple, cost: tuple,
+                ally_cooperation: float = 0.0) -> tuple[Option, ...]:
     """Every kind ``s`` may choose toward ``t``, with the parts of its utility that do not change
-    during a run precomputed (read 60 × 12 times a run; cached across runs)."""
+    during a run precomputed (read 60 × 12 times a run; cached across runs). ``ally_cooperation``
+    is added to the intercept of cooperation between the two allies only (a programme of theirs)."""
     base_of, cost_of = dict(base), dict(cost)
+    if roles.is_ally_pair(s, t):
+        base_of["cooperate"] += ally_cooperation
     opts = []
     for kind in KINDS[1:]:
         if kind in COERCIVE_KINDS and not coercion:
@@ -81,12 +85,13 @@ def relation_of(roles: Roles, s: int, t: int) -> int:
 
 
 @cache
-def plans_for(roles: Roles, coercion: bool, base: tuple, cost: tuple) -> tuple[tuple[Plan, ...], ...]:
+def plans_for(roles: Roles, coercion: bool, base: tuple, cost: tuple,
+              ally_cooperation: float = 0.0) -> tuple[tuple[Plan, ...], ...]:
     """Per state, what its decision toward each other state needs that does not change in a run."""
     n = roles.n
     return tuple(
         tuple((t, s * n + t, tuple((s * n + k, t * n + k) for k in range(n) if k not in (s, t)), relation_of(roles, s, t),
-               options_for(roles, s, t, coercion, base, cost), roles.rival)
+               options_for(roles, s, t, coercion, base, cost, ally_cooperation), roles.rival)
               for t in range(n) if t != s)
         for s in range(n))
 
@@ -106,7 +111,7 @@ class Decision(Component):
         self.mix = state.params.dynamics.hedging.mix
         self.coercion = coercion if state.mechanisms.coercion else None
         self.plans = plans_for(state.roles, state.mechanisms.coercion, tuple(d.base.items()),
-                               tuple(d.capital_cost.items()))
+                               tuple(d.capital_cost.items()), d.ally_cooperation)
 
     def utilities(self, s: int, t: int) -> list[float]:
         """Expected utility of each allowed kind of ``s`` toward ``t`` (holding scores 0), in the

@@ -1,7 +1,8 @@
 """History flare-ups: at most one a month, likelier the stronger the leaders' history stances.
 
-The monthly probability is ``base_rate · (1 + stance_scale · mean history stance of the two
-allies' leaders)``. The kind (shrine visit, textbook dispute, court ruling, history dispute) is
+The monthly probability is ``rate_multiplier · base_rate · (1 + stance_scale · mean history
+stance of the two allies' leaders)`` (``rate_multiplier`` is 1 in the baseline; a scenario that
+makes flare-ups "twice as likely" sets 2). The kind (shrine visit, textbook dispute, court ruling, history dispute) is
 drawn in proportion to 0.25 + the stance of the leader who drives it. A flare-up is a protest move
 (trigger ``history_flareup``) and costs each public ``history_shock`` points of favourability.
 """
@@ -28,11 +29,15 @@ class HistoryFlareups(Component):
         super().__init__(state)
         self.p = state.params.dynamics.history
 
+    def rate(self, stance: list[float]) -> float:
+        """Monthly flare-up probability for the two allied leaders' history stances."""
+        h = self.p
+        return min(1.0, h.rate_multiplier * h.base_rate * (1.0 + h.stance_scale * 0.5 * (stance[0] + stance[1])))
+
     def on_events(self, state: State) -> None:
-        h, allies, rnd = self.p, state.roles.allies, state.random
+        allies, rnd = state.roles.allies, state.random
         stance = [state.leaders[i].history_stance for i in allies]
-        rate = h.base_rate * (1.0 + h.stance_scale * 0.5 * (stance[0] + stance[1]))
-        if rnd.random() >= min(1.0, rate):
+        if rnd.random() >= self.rate(stance):
             return
         move, driver = rnd.choices(FLAREUPS, weights=[0.25 + stance[d] for _, d in FLAREUPS])[0]
         s = allies[driver]
