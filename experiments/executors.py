@@ -98,7 +98,9 @@ def _death(pool: ProcessPoolExecutor) -> str:
     codes = [p.exitcode for p in getattr(pool, "_processes", {}).values() if p.exitcode not in (None, 0)]
     if not codes:
         return "its worker process died"
-    code = codes[0]
+    # the cause is a death by a signal other than SIGTERM (which the broken pool sends the siblings);
+    # siblings that exit with a status or by that SIGTERM once the pool breaks are its consequence
+    code = sorted(codes, key=lambda c: (c == -signal.SIGTERM, c > 0))[0]
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         hint = " (the kernel's out-of-memory killer sends SIGKILL)" if -code == signal.SIGKILL else ""
