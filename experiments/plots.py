@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from experiments.labels import param_label, short_name
-from experiments.results import wilson
+from experiments.results import proportion_ci, survival
 
 #: One look per country, used by every plot in the project.
 COUNTRY_STYLE = {
@@ -283,7 +283,7 @@ def scenario_comparison(runs: pd.DataFrame, outcome: str = "final_jk_affinity",
                                label="rupture threshold" if i == next(j for j, r in enumerate(rules) if r) else None)
             if any(rules):
                 ax1.legend(fontsize=7, loc="lower left")
-    est = [wilson(int(g["thaw_survived"].sum()), len(g)) for _, _, g in groups]
+    est = [proportion_ci(int(g["thaw_survived"].sum()), len(g)) for _, _, g in groups]
     p = np.array([e[0] for e in est])
     err = np.clip(np.array([[e[0] - e[1] for e in est], [e[2] - e[0] for e in est]]), 0, None)  # rounding at p = 0 or 1
     ax2.errorbar(p, y, xerr=err, fmt="o", color="black", ecolor=GREY, capsize=3)
@@ -336,7 +336,7 @@ def heatmap(runs: pd.DataFrame, x: str, y: str, value: str = "p_survive", scenar
     for (yv, xv), row in stats.iterrows():
         i, j = int(np.searchsorted(ys, yv)), int(np.searchsorted(xs, xv))
         n[i, j] = row["n"]
-        p[i, j], lo[i, j], hi[i, j] = wilson(int(row["k"]), int(row["n"]))
+        p[i, j], lo[i, j], hi[i, j] = proportion_ci(int(row["k"]), int(row["n"]))
         v[i, j] = p[i, j] if value == "p_survive" else row["v"]
     fig, ax = _figure(ax, figsize=(7.2, 6), layout="constrained")
     cmap = "viridis" if value == "p_survive" else "cividis"  # perceptually uniform, greyscale-monotone
@@ -482,21 +482,16 @@ def coercion_cost(outcomes: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequenc
 # Ensemble views for the explorer: survival over time, the horizon, paired differences
 # ---------------------------------------------------------------------------------------------
 def survival_table(runs: pd.DataFrame, months: int) -> pd.DataFrame:
-    """Share of runs whose thaw has not ruptured by each month, with 95% Wilson bands.
-
-    Every run is followed to the horizon, so nothing is censored and the share is the
-    Kaplan–Meier estimate itself. (A survival-table function in ``experiments.analysis`` may
-    replace this one.)"""
+    """Share of runs whose thaw has not ruptured by each month 0 … ``months``, with 95% Wilson
+    bands: ``experiments.results.survival`` for one group, in the columns the figures read."""
     _require(runs, ["months_to_rupture", "thaw_survived"], "runs")
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-    mtr = pd.to_numeric(ok["months_to_rupture"], errors="coerce").to_numpy(float)
-    n = len(ok)
-    rows = []
-    for m in range(0, months + 1):
-        alive = int(np.sum(~(mtr <= m)))  # NaN (never ruptured) counts as alive
-        p, lo, hi = wilson(alive, n)
-        rows.append({"month": m, "at_risk": n, "surviving": alive, "p": p, "lo": lo, "hi": hi})
-    return pd.DataFrame(rows)
+    if ok.empty:  # an empty selection draws an empty band rather than failing
+        return pd.DataFrame({"month": range(months + 1), "at_risk": 0, "surviving": 0, "p": np.nan, "lo": np.nan,
+                             "hi": np.nan})
+    curve = survival(ok.assign(months=months, _group=0), by="_group")
+    return curve.rename(columns={"runs": "at_risk", "intact": "surviving", "p_intact": "p", "p_intact_lo": "lo",
+                                 "p_intact_hi": "hi"})[["month", "at_risk", "surviving", "p", "lo", "hi"]]
 
 
 def survival_curve(runs: pd.DataFrame, months: int, label: str = "", ax: Axes | None = None,

@@ -187,10 +187,6 @@ def proportion_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, f
     return successes / n, float(ci.low), float(ci.high)
 
 
-#: The name the plots and older notebooks use.
-wilson = proportion_ci
-
-
 def count_ci(values: pd.Series, level: float = 0.95, resamples: int = 999) -> tuple[float, float, float]:
     """Mean of a count and a percentile bootstrap interval (``scipy.stats.bootstrap``, fixed seed),
     which never leaves the range of the data and so never goes below zero. When every run gives

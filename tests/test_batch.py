@@ -17,7 +17,7 @@ import experiments.worker as worker
 from experiments import ExperimentError, load, load_experiment, run_batch, summarise
 from experiments.cli import main
 from experiments.design import design_points, plan, run_seed
-from experiments.results import mean_ci, wilson
+from experiments.results import mean_ci, proportion_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -267,7 +267,7 @@ def test_summary_per_scenario_and_point(tmp_path):
 
 
 def test_interval_helpers():
-    p, lo, hi = wilson(0, 10)
+    p, lo, hi = proportion_ci(0, 10)
     assert p == 0 and lo == 0 and 0.25 < hi < 0.35  # Wilson's upper bound for 0/10 is 0.278
     m, lo, hi = mean_ci(pd.Series([1.0, 2.0, 3.0, 4.0]))
     assert m == 2.5 and lo == pytest.approx(2.5 - 3.182446 * 1.290994 / 2, rel=1e-5)

@@ -720,13 +720,14 @@ def test_history_flareups__kinds_are_weighted_by_their_drivers_stance():
     assert st.event_log[-1][2:5] == ("KOR", "JPN", "court_ruling")
 
 
-def test_opinion__history_shock_stops_at_zero():
+@pytest.mark.parametrize(("public", "of"), [(JPN, KOR), (KOR, JPN)])
+def test_opinion__history_shock_stops_at_zero_for_both_publics(public, of):
     from model.components.opinion import history_shock
 
     m, st = world()
-    st.relations.set("opinion", JPN, KOR, 0.5)
+    st.relations.set("opinion", public, of, 0.5)
     history_shock(st, 1.0)
-    assert rel(st, "opinion", JPN, KOR) == 0.0
+    assert rel(st, "opinion", public, of) == 0.0
 
 
 def test_scheduled_events__jumps_are_clipped_to_their_ranges():
@@ -978,15 +979,6 @@ def test_agreements__one_sided_cooperation_waits_for_the_other_side_within_the_w
     move(st, KOR, JPN, "supply_chain")
     end(m, "agreements")
     assert [a["signed"] for a in ag.agreements] == [3]
-
-
-def test_opinion__history_shock_stops_at_zero_for_both_publics():
-    from model.components.opinion import history_shock
-
-    m, st = world()
-    st.relations.set("opinion", KOR, JPN, 0.5)
-    history_shock(st, 1.0)
-    assert rel(st, "opinion", KOR, JPN) == 0.0
 
 
 def test_affinity__the_movers_affinity_is_clipped_too():

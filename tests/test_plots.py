@@ -312,7 +312,7 @@ def test_heatmap_annotates_p_and_n_per_cell_and_hatches_uncertain_cells():
                for r in ax.patches if r.get_hatch()}
     spans = set()
     for (xv, yv), g in runs.groupby([X, Y]):
-        _, lo, hi = experiments.results.wilson(int(g["thaw_survived"].sum()), len(g))
+        _, lo, hi = experiments.results.proportion_ci(int(g["thaw_survived"].sum()), len(g))
         if lo < 0.5 < hi:
             spans.add((xv, yv))
     assert spans and {c for c in cells if c in spans} == spans

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from experiments.design import RunSpec
+from experiments.design import RunSpec, run_seed
 from experiments.results import mean_ci
 from model import load_scenario
 
@@ -34,9 +33,9 @@ COMPARED = ("thaw_survived", "final_jk_affinity", "final_trilateral_cohesion", "
 
 
 def common_seed(root_seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate`` in both arms: SeedSequence(root, spawn_key=(replicate,))."""
-    lo, hi = np.random.SeedSequence(root_seed, spawn_key=(replicate,)).generate_state(2, dtype=np.uint32)
-    return (int(hi) << 32 | int(lo)) & (2**63 - 1)
+    """The seed of replicate ``replicate`` in both arms: a batch's seed under common random numbers,
+    SeedSequence(root, spawn_key=(replicate,)), whatever the scenario and design point."""
+    return run_seed(root_seed, "", 0, replicate, common=True)
 
 
 @dataclass
