@@ -997,3 +997,12 @@ def test_decision__overflow_path_holds_almost_never_when_one_option_dominates():
         for s in range(4):
             d.decide(s)
     assert len(st.event_log) == 72  # hold weighs exp(-100 * top): nothing
+
+
+def test_history_flareups__rate_scales_with_the_multiplier_and_is_a_probability():
+    m, _ = world(**{"dynamics.history.rate_multiplier": 3.0})
+    b, _ = world()
+    h, base = m.components["history_flareups"], b.components["history_flareups"]
+    assert h.rate([0.5, 0.5]) == pytest.approx(3.0 * base.rate([0.5, 0.5]))
+    top, _ = world(**{"dynamics.history.rate_multiplier": 20.0, "dynamics.history.base_rate": 1.0})
+    assert top.components["history_flareups"].rate([1.0, 1.0]) == 1.0  # capped: it is a monthly probability
