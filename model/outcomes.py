@@ -71,5 +71,5 @@ def summarise(model: ThawModel) -> dict[str, Any]:
     return ordered
 
 
-SUMMARY_KEYS = ("scenario", "months", "thaw_survived", "months_to_rupture", "coercion_episodes", "coercion_backfired",
+SUMMARY_KEYS = ("scenario", "months", "thaw_survived", "months_to_rupture", "ruptures", "coercion_episodes", "coercion_backfired",
                 "agreements_formed")

@@ -103,12 +103,19 @@ def parameter_table(scenario: str | LoadedScenario = "baseline") -> list[Paramet
     return rows
 
 
+def _fmt(value: object) -> str:
+    """Numbers as ``:g``; lists (e.g. the agreements in force at the start) as their items."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return f"{value:g}"
+
+
 def markdown_table(rows: list[Parameter]) -> str:
     def esc(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| name | meaning | default | range | source |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| `{r.name}` | {esc(r.meaning)} | {r.default:g} | {r.range} | {esc(r.source)} |" for r in rows]
+    lines += [f"| `{r.name}` | {esc(r.meaning)} | {_fmt(r.default)} | {r.range} | {esc(r.source)} |" for r in rows]
     return "\n".join(lines)
 
 

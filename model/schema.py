@@ -208,6 +208,9 @@ class Decision(Strict):
     w_hedging: float = weight("weight of hedging pressure when US credibility is low")
     w_solidarity: float = weight("weight of solidarity with a coerced fellow ally (spillover)")
     w_agreement: float = weight("weight of agreements in force on Japan–Korea cooperation")
+    w_trade_loss: float = weight("weight of trade lost to cuts in force (% of GDP a year) on cooperation and against coercion")
+    ally_coercion: float = Field(ge=-10.0, le=10.0,
+                                 description="utility added to coercion (economic and military) between the two allies only")
     ally_cooperation: float = Field(ge=-10.0, le=10.0,
                                     description="utility added to cooperation between the two allies only (0 in the baseline)")
     base: dict[DecisionKind, Annotated[float, Field(ge=-20.0, le=20.0)]] = Field(
@@ -232,8 +235,13 @@ class AffinityDyn(Strict):
 
 class OpinionDyn(Strict):
     response: float = weight("favourability points per visible move, per unit of Goldstein / 10", 50.0)
-    relaxation: float = unit("monthly pull of favourability toward its long-run level (states.*.opinion_level)")
+    relaxation: float = unit("monthly pull of favourability's slow anchor toward its long-run level (states.*.opinion_level)")
     history_shock: float = weight("favourability points lost by each public in a history flare-up", 50.0)
+    shock_half_life: float = Field(gt=0.0, le=240.0, description="half-life of favourability's fast shock component, months")
+    persistence: float = unit("share of a move's impulse entering the slow anchor, not the decaying shock")
+    negativity: float = Field(ge=1.0, le=10.0, description="how much more a hostile move moves a public than a friendly one")
+    headline: float = Field(ge=1.0, le=10.0, description="salience of headline moves (agreements, summits) over routine")
+    grievance: float = weight("favourability points a month a public loses per unit share of its trade cut by the other", 50.0)
     visibility: dict[DecisionKind, UnitF] = Field(
         description="how visible a move of this kind is to the target's public (0 unseen … 1 front page)"
     )
@@ -262,6 +270,7 @@ class CapitalDyn(Strict):
 class Channel(Strict):
     share: float = unit("share of the bilateral exposure that flows through this channel")
     bite: float = unit("share of the channel's flow a full-intensity coercion cuts")
+    grievance: float = unit("how far the target public takes a cut of this channel as the coercer's quarrel with it (0 … 1)")
 
 
 Channels = Literal["tourism", "seafood", "culture", "inputs", "consumer"]
@@ -280,8 +289,11 @@ class TradeDyn(Strict):
 
 class SpilloverDyn(Strict):
     threat: float = unit("threat of the coercer added for the other ally, per unit intensity")
-    solidarity: float = unit("solidarity with the victim added for the other ally, per unit intensity")
-    solidarity_retention: float = unit("share of solidarity kept after a month")
+    solidarity: float = unit("size of the other ally's response to its fellow ally's coercion, per unit intensity")
+    balance: float = unit(
+        "share of that response that is solidarity with the victim; the rest: entrapment fear (keep out, accommodate)"
+    )
+    solidarity_retention: float = unit("share of solidarity and of entrapment fear kept after a month")
 
 
 class CredibilityDyn(Strict):
@@ -299,6 +311,9 @@ class AgreementsDyn(Strict):
     base_hazard: float = unit("monthly lapse hazard of an agreement between like-minded signers")
     durability: float = weight("fall of the log-hazard per unit of the signers' ideological distance", 10.0)
     opinion_sensitivity: float = weight("rise of the log-hazard per unit of soured public opinion", 10.0)
+    in_force: list[Literal["supply_chain", "technology", "intelligence_sharing", "joint_exercise"]] = Field(
+        description="areas with an agreement in force at the start (held by the leaders in office)"
+    )
 
 
 class HistoryDyn(Strict):
@@ -309,8 +324,9 @@ class HistoryDyn(Strict):
 
 
 class RuptureDyn(Strict):
-    threshold: float = signed("Japan–Korea affinity below which relations count as ruptured")
-    months: int = Field(ge=1, le=24, description="consecutive months below the threshold that make a rupture")
+    months: int = Field(ge=1, le=36, description="window (months) holding the hostile moves, agreement break and opinion fall")
+    opinion_drop: float = Field(ge=0.0, le=100.0,
+                              description="fall of either public's favourability of the other in the window, pts")
 
 
 class Dynamics(Strict):

@@ -28,12 +28,17 @@ class Relations:
     relaxes to, ``threat`` threat perception (0 … 1) and ``threat_level`` its structural level,
     ``affinity`` government-to-government affinity (−1 … 1), ``exposure`` bilateral trade (% of the
     holder's GDP), ``memory`` the decaying sum of moves received (reciprocity), ``solidarity`` with
-    a coerced fellow ally. Flat, because one index is cheaper than two in the hot paths and a
+    a coerced fellow ally (negative: keeping out of its quarrel), ``entrapment`` the fear of being
+    drawn into another's quarrel with the coercer (held toward the coercer), ``opinion_shock`` the
+    fast, decaying part of ``opinion`` (the rest is the slow anchor), ``trade_lost`` the holder's
+    trade lost to cuts in force in its trade with the other (annualised % of own GDP) and
+    ``measures`` the summed share cut of the holder's channels by the other's measures in force.
+    Flat, because one index is cheaper than two in the hot paths and a
     month-end update is one comprehension per matrix; ``get`` and ``matrix`` are the readable views.
     """
 
     __slots__ = ("n", "opinion", "opinion_level", "threat", "threat_level", "affinity", "exposure", "memory",
-                 "solidarity")
+                 "solidarity", "entrapment", "opinion_shock", "trade_lost", "measures")
     FIELDS = __slots__[1:]
 
     def __init__(self, n: int, **matrices: list[list[float]]):

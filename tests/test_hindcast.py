@@ -109,13 +109,18 @@ def test_waves_use_the_data_fieldwork_months():
 
 
 def test_calibrated_defaults_in_the_scenarios_match_the_calibration_file():
+    """A value labelled "calibrated" is the calibration file's; a calibrated key that issue 9 set by
+    hand for the new opinion mechanism (or for the 2025 world) says so and that it awaits
+    ``thaw calibrate``, instead of carrying a stale "calibrated" label."""
     # calibration.json is the earlier point fit behind the scenarios' single-run defaults; batches
     # with parameters = "posterior" use model/data/posterior.csv instead (docs/calibration.md)
     for name in ("baseline", "hindcast_2013_2025", "china_coerces_japan"):
         sc = load_scenario(name)
         for key, entry in RECORD["parameters"].items():
-            assert sc.value(key) == pytest.approx(entry["value"]), (name, key)
-            assert sc.sources[key].startswith("calibrated"), (name, key)
+            if sc.sources[key].startswith("calibrated"):
+                assert sc.value(key) == pytest.approx(entry["value"]), (name, key)
+            else:
+                assert "calibrat" in sc.sources[key] and sc.value(key) != pytest.approx(entry["value"]), (name, key)
 
 
 def test_calibration_record_states_its_method_and_fit():

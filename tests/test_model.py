@@ -120,7 +120,7 @@ def test_affinity_off_keeps_affinity_at_its_initial_values():
 
 def test_opinion_off_keeps_favourability_fixed():
     out = run(seed=2, **{"mechanisms.opinion": False}).outcomes()
-    assert set(out["kor_fav_jpn"]) == {28.9} and set(out["jpn_fav_kor"]) == {20.0}
+    assert set(out["kor_fav_jpn"]) == {45.2} and set(out["jpn_fav_kor"]) == {24.8}
 
 
 def test_trade_off_means_no_trade_loss_despite_coercion():
@@ -200,8 +200,9 @@ def test_hedging_off_removes_hedging_pressure():
 # --------------------------------------------------------------------------------------------
 # The article's hypotheses, as the model encodes them
 def test_spillover_raises_korean_threat_of_china_when_china_coerces_japan():
-    on = [run("china_coerces_japan", s).outcomes()["kor_threat_chn"].iloc[-1] for s in SEEDS]
-    off = [run("china_coerces_japan", s, **{"mechanisms.spillover": False}).outcomes()["kor_threat_chn"].iloc[-1]
+    """Over the horizon (threat relaxes within a year, so the last month alone is mostly noise)."""
+    on = [run("china_coerces_japan", s).outcomes()["kor_threat_chn"].mean() for s in SEEDS]
+    off = [run("china_coerces_japan", s, **{"mechanisms.spillover": False}).outcomes()["kor_threat_chn"].mean()
            for s in SEEDS]
     assert statistics.mean(on) > statistics.mean(off)
     assert sum(a > b for a, b in zip(on, off, strict=True)) >= 15
@@ -326,7 +327,15 @@ def test_dated_history_event_sours_both_publics(scenario_dir):
     kw = {"decision.rationality": 0.0, "mechanisms.history_flareups": False}
     with_event = ThawModel(scenario_dir / "h1.toml", rng=4, months=1, **kw).run().outcomes().iloc[-1]
     without = ThawModel(scenario_dir / "h0.toml", rng=4, months=1, **kw).run().outcomes().iloc[-1]
-    op = ThawModel(scenario_dir / "h1.toml", rng=4).config.params.dynamics.opinion
-    shock = op.history_shock * (1 - op.relaxation)  # month-end relaxation takes back a little
-    assert with_event["jpn_fav_kor"] <= without["jpn_fav_kor"] - shock + 1e-9  # the target public: shock and more
-    assert with_event["kor_fav_jpn"] == pytest.approx(without["kor_fav_jpn"] - shock)  # the other public
+    m = ThawModel(scenario_dir / "h1.toml", rng=4)
+    op = m.config.params.dynamics.opinion
+    keep = 0.5 ** (1 / op.shock_half_life)
+
+    def shock(o: float) -> float:  # room-scaled impulse; at month end the shock part decays, the anchor part relaxes
+        x = op.history_shock * o / 50
+        return x * ((1 - op.persistence) * keep + op.persistence * (1 - op.relaxation))
+
+    o_jpn, o_kor = m.state.relations.get("opinion", 0, 1), m.state.relations.get("opinion", 1, 0)
+    assert with_event["jpn_fav_kor"] <= without["jpn_fav_kor"] - 0.9 * shock(o_jpn)  # the target public: shock and more
+    # the other public: the shock, give or take the room-to-move scaling of that month's other moves
+    assert with_event["kor_fav_jpn"] == pytest.approx(without["kor_fav_jpn"] - shock(o_kor), abs=0.1 * shock(o_kor))

@@ -17,7 +17,7 @@ from model.scenario import resolved_parameters
 SHIPPED = ["baseline", "china_coerces_japan", "china_coerces_both", "us_retrenchment", "history_flareup",
            "leader_turnover", "quad_squad_inclusion", "tech_partnership"]
 PARAMS = parameter_table("baseline")
-NUMERIC = [p for p in PARAMS if not isinstance(p.default, bool)]
+NUMERIC = [p for p in PARAMS if not isinstance(p.default, bool | list)]
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -8,7 +8,8 @@ opinion_sensitivity · sour)``, log-linear so that each factor multiplies the od
 positive: ``distance`` is the signers' ideological distance (0 … 2), the article's "unlikely
 partners are more durable"; ``sour`` is how far the two publics' mean favourability of each other
 is below 50 %, on 0 … 1. Agreements in force add ``decision.w_agreement`` each to the allies'
-cooperation utility toward each other.
+cooperation utility toward each other. ``in_force`` names the areas with an agreement already in
+force at the start (month 0; GSOMIA in November 2025).
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class Agreements(Component):
         self.p = state.params.dynamics.agreements
         self.agreements: list[dict[str, Any]] = []  # every agreement ever formed
         self.pending: dict[int, dict[str, int]] = {a: {} for a in state.roles.allies}  # area -> month
+        la, lb = (state.leaders[i] for i in state.roles.allies)
+        for area in self.p.in_force if state.mechanisms.agreements else ():  # e.g. GSOMIA in November 2025
+            self.agreements.append({"area": area, "signed": 0, "lapsed": None,
+                                    "distance": abs(la.ideology - lb.ideology), "signers": f"{la.name} / {lb.name}"})
+        state.agreements_in_force = len(self.agreements)
 
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         return kind == "cooperate" and roles.is_ally_pair(s, t)
@@ -82,4 +88,4 @@ class Agreements(Component):
         out["agreements"] = state.agreements_in_force
 
     def summarise(self, out: dict[str, Any]) -> None:
-        out["agreements_formed"] = len(self.agreements)
+        out["agreements_formed"] = sum(1 for x in self.agreements if x["signed"] > 0)  # not those in force at the start

@@ -27,7 +27,7 @@ CONFLICT_ROLES = {"protest": 1, "coerce_econ": 4, "coerce_mil": 4}
 COOPERATIVE, PROTEST, ALIGN_PATRON, ALIGN_RIVAL, COERCE = range(5)
 #: The decision weights, in the order ``Decision`` unpacks them (read from the schema's w_* fields).
 WEIGHTS = ("affinity", "reciprocity", "opinion", "security", "economics", "capital", "history", "hawkishness",
-           "alliance", "hedging", "solidarity", "agreement")
+           "alliance", "hedging", "solidarity", "agreement", "trade_loss")
 
 
 class Option(NamedTuple):
@@ -43,13 +43,16 @@ class Option(NamedTuple):
 
 @cache
 def options_for(roles: Roles, s: int, t: int, coercion: bool, base: tuple, cost: tuple,
-                ally_cooperation: float = 0.0) -> tuple[Option, ...]:
+                ally_cooperation: float = 0.0, ally_coercion: float = 0.0) -> tuple[Option, ...]:
     """Every kind ``s`` may choose toward ``t``, with the parts of its utility that do not change
     during a run precomputed (read 60 × 12 times a run; cached across runs). ``ally_cooperation``
-    is added to the intercept of cooperation between the two allies only (a programme of theirs)."""
+    is added to the intercept of cooperation between the two allies only (a programme of theirs),
+    ``ally_coercion`` to that of their coercion of each other (their own rate in the record)."""
     base_of, cost_of = dict(base), dict(cost)
     if roles.is_ally_pair(s, t):
         base_of["cooperate"] += ally_cooperation
+        base_of["coerce_econ"] += ally_coercion
+        base_of["coerce_mil"] += ally_coercion
     opts = []
     for kind in KINDS[1:]:
         if kind in COERCIVE_KINDS and not coercion:
@@ -86,12 +89,13 @@ def relation_of(roles: Roles, s: int, t: int) -> int:
 
 @cache
 def plans_for(roles: Roles, coercion: bool, base: tuple, cost: tuple,
-              ally_cooperation: float = 0.0) -> tuple[tuple[Plan, ...], ...]:
+              ally_cooperation: float = 0.0, ally_coercion: float = 0.0) -> tuple[tuple[Plan, ...], ...]:
     """Per state, what its decision toward each other state needs that does not change in a run."""
     n = roles.n
     return tuple(
         tuple((t, s * n + t, tuple((s * n + k, t * n + k) for k in range(n) if k not in (s, t)), relation_of(roles, s, t),
-               options_for(roles, s, t, coercion, base, cost, ally_cooperation), roles.rival)
+               options_for(roles, s, t, coercion, base, cost, ally_cooperation, ally_coercion),
+               roles.rival)
               for t in range(n) if t != s)
         for s in range(n))
 
@@ -111,7 +115,8 @@ class Decision(Component):
         self.mix = state.params.dynamics.hedging.mix
         self.coercion = coercion if state.mechanisms.coercion else None
         self.plans = plans_for(state.roles, state.mechanisms.coercion, tuple(d.base.items()),
-                               tuple(d.capital_cost.items()), d.ally_cooperation)
+                               tuple(d.capital_cost.items()), d.ally_cooperation,
+                               d.ally_coercion)
 
     def utilities(self, s: int, t: int) -> list[float]:
         """Expected utility of each allowed kind of ``s`` toward ``t`` (holding scores 0), in the
@@ -123,7 +128,7 @@ class Decision(Component):
         t, st_, thirds, relation, options, rival = plan
         state = self.state
         R = state.relations
-        wa, wr, wo, wsec, wecon, wcap, whist, whawk, wall, whedge, wsol, wagr = self.w
+        wa, wr, wo, wsec, wecon, wcap, whist, whawk, wall, whedge, wsol, wagr, wloss = self.w
         O_st = R.opinion[st_]
         rel = wa * R.affinity[st_] + wr * R.memory[st_] + wo * (O_st - 50.0) / 50.0
         econ = wecon * R.exposure[st_] * 0.1
@@ -131,7 +136,8 @@ class Decision(Component):
         shared = 0.0
         for sk, tk in thirds:
             shared += T[sk] if T[sk] < T[tk] else T[tk]
-        coop = wsec * shared + econ + wsol * R.solidarity[st_]
+        lost = wloss * R.trade_lost[st_]  # trade s has lost in its trade with t: cooperation restores it
+        coop = wsec * shared + econ + wsol * R.solidarity[st_] + lost
         hawk = history = accommodate = 0.0
         if relation == FELLOW_ALLY:
             coop += wagr * state.agreements_in_force + whedge * state.hedge * self.mix
@@ -140,7 +146,7 @@ class Decision(Component):
             coop += wall * (2.0 * state.credibility - 1.0)
         elif relation == ALLY_TO_RIVAL:
             hawk = whawk * state.leaders[s].hawkishness
-            accommodate = whedge * state.hedge * (1.0 - self.mix)
+            accommodate = whedge * state.hedge * (1.0 - self.mix) + wsol * R.entrapment[st_]
         elif relation == PATRON_TO_RIVAL:
             hawk = whawk * state.leaders[s].hawkishness
         elif relation == PATRON_TO_ALLY:
@@ -155,7 +161,7 @@ class Decision(Component):
              wsec * T[st_] + hawk + history - accommodate,  # protest: the threat t poses, hawks, history
              wsec * T[st_ - t + rival],  # aligning with the patron: the threat of the rival
              hawk - accommodate,  # aligning against the rival (Taiwan statements)
-             0.5 * hawk - accommodate + doctrine)  # coercion
+             0.5 * hawk - accommodate + doctrine - lost)  # coercion: more of it deepens the losses
         U = (unpop_coop, unpop_conflict, unpop_coop, scarcity * 0.2, unpop_conflict)
         X = (0.0, econ)  # economic coercion forgoes the trade at stake
         return [base + g * rel + cw * coop + (K[role] - cost * U[role]) - X[is_econ]

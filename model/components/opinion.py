@@ -1,9 +1,24 @@
-"""Public opinion: favourability moves with visible moves and history disputes, and relaxes to a level.
+"""Public opinion: a slow anchor plus a fast shock that decays, moved by salient events at record size.
 
-A move raises (or lowers) the target public's favourability of the mover by
-``response · visibility_kind · G/10 · i`` points; a history event costs both allied publics
-``history_shock · i`` points; at month end favourability relaxes toward ``opinion_level`` at
-``relaxation``.
+Favourability ``O = anchor + shock`` (``relations.opinion_shock`` holds the shock; the anchor is
+``O − shock``). A move from ``s`` to ``t`` gives public ``t``'s favourability of ``s`` an impulse
+
+    x = response · visibility_kind · headline^[headline move] · G/10 · i · negativity^[G < 0] · room,
+    room = O / 50 for a fall, (100 − O) / 50 for a rise,
+
+of which ``persistence · x`` enters the anchor and the rest the shock. Every month end the shock
+decays with half-life ``shock_half_life`` and the anchor relaxes toward ``opinion_level`` at
+``relaxation``; while a trade channel of ``t`` is cut by ``s``'s measures, public ``t`` loses a
+further ``grievance · room · share cut`` points a month toward ``s`` (the quarrel stays in the news
+while the measures stand). A history event costs both allied publics ``history_shock · i · room``.
+
+Why these forms (docs/model.md §7.3): the 2019 record is a 19-point fall within weeks of Japan's
+export controls (Genron/EAI 31.7 % in June 2019, Gallup Korea 12 % in July) that held for over a
+year while the controls stood (12.3 % in October 2020), then recovered at about eight points a year
+after 2020 — a fast shock that decays over a slowly moving level, renewed while measures stand.
+Hostile events move publics more than friendly ones of the same weight (negativity bias), and a
+public near zero has little left to lose (room to move), so shocks saturate instead of driving
+favourability out of its range.
 """
 
 from __future__ import annotations
@@ -12,13 +27,18 @@ from model.catalogue import Move
 from model.components.base import Component
 from model.state import State, clip
 
+#: Moves that make the front page whatever their kind: settlements and agreements, lifting one's
+#: measures, leaders' visits (the 2023 recovery's events, events.csv). Routine moves of the same
+#: kind (technical cooperation, statements) do not.
+HEADLINE_MOVES = frozenset({"formal_agreement", "sanctions_relief", "summit"})
+
 
 class Opinion(Component):
     name = "opinion"
     switch = "opinion"
     params = ("dynamics.opinion", "states.*.opinion_level")
-    reads = ("relations.opinion_level",)
-    writes = ("relations.opinion",)
+    reads = ("relations.opinion_level", "relations.measures")
+    writes = ("relations.opinion", "relations.opinion_shock")
     phases = ("move", "end")
 
     def __init__(self, state: State):
@@ -26,16 +46,40 @@ class Opinion(Component):
         p = state.params.dynamics.opinion
         self.response, self.relaxation = p.response, p.relaxation
         self.visibility = dict(p.visibility)
+        self.keep = 0.5 ** (1.0 / p.shock_half_life)
+        self.persistence, self.negativity, self.grievance, self.headline = p.persistence, p.negativity, p.grievance, p.headline
 
     def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
                 intensity: float) -> None:
-        O = state.relations.opinion
-        O[ts] = clip(O[ts] + self.response * self.visibility[mv.kind] * gi, 0.0, 100.0)
+        x = self.response * self.visibility[mv.kind] * gi
+        if mv.name in HEADLINE_MOVES:
+            x *= self.headline
+        if x:
+            impulse(state, ts, x * self.negativity if x < 0 else x, self.persistence)
 
     def on_end(self, state: State) -> None:
-        k = self.relaxation
-        O = state.relations.opinion
-        O[:] = [o + k * (lv - o) for o, lv in zip(O, state.relations.opinion_level, strict=True)]
+        R = state.relations
+        O, S, M = R.opinion, R.opinion_shock, R.measures
+        k, keep, g = self.relaxation, self.keep, self.grievance
+        for i, (o, sh, lv) in enumerate(zip(O, S, R.opinion_level, strict=True)):
+            anchor = o - sh
+            anchor += k * (lv - anchor)
+            sh *= keep
+            if M[i] and g:
+                sh -= g * M[i] * (o / 50.0)
+            S[i] = sh
+            O[i] = clip(anchor + sh, 0.0, 100.0)
+
+
+def impulse(state: State, i: int, x: float, persistence: float) -> None:
+    """Add ``x`` points (scaled by the room left to move) to favourability ``i``: the share
+    ``persistence`` to the anchor, the rest to the decaying shock."""
+    R = state.relations
+    o = R.opinion[i]
+    dx = x * (o / 50.0 if x < 0 else (100.0 - o) / 50.0)
+    new = clip(o + dx, 0.0, 100.0)
+    R.opinion_shock[i] += (new - o) * (1.0 - persistence)
+    R.opinion[i] = new
 
 
 def history_shock(state: State, intensity: float) -> None:
@@ -43,9 +87,7 @@ def history_shock(state: State, intensity: float) -> None:
     the other (the Goldstein weight of an accusation, −2, would understate how salient these
     disputes are)."""
     if state.mechanisms.opinion:
-        shock = state.params.dynamics.opinion.history_shock * intensity
-        O = state.relations.opinion
+        p = state.params.dynamics.opinion
         a, b = state.roles.allies
-        ab, ba = a * state.n + b, b * state.n + a
-        O[ab] = max(0.0, O[ab] - shock)
-        O[ba] = max(0.0, O[ba] - shock)
+        for i in (a * state.n + b, b * state.n + a):
+            impulse(state, i, -p.history_shock * intensity, p.persistence)

@@ -1,9 +1,15 @@
-"""Catalyst spillover: coercing one ally frightens the other and draws it to the victim's side.
+"""Catalyst spillover, both ways: coercing one ally can draw the other to the victim's side, or
+make it keep out of the quarrel and accommodate the coercer.
 
-The article's central hypothesis. When a state coerces one ally, the other ally's threat of the
-coercer rises by ``threat · i · (1 − T)`` and its solidarity with the victim by
-``solidarity · i``; solidarity decays by ``solidarity_retention`` a month and enters the
-cooperation utility toward the victim (``decision.w_solidarity``).
+The article's central hypothesis, with its rival from the alliance literature (Victor Cha's
+quasi-alliance model: a state that fears entrapment in its partner's quarrel distances itself).
+When a state coerces one ally, the other ally's threat of the coercer rises by
+``threat · i · (1 − T)``; its response of size ``solidarity · i`` splits by ``balance``: the share
+``balance`` is solidarity with the victim, the rest entrapment fear held toward the coercer, so
+that solidarity with the victim moves by ``solidarity · i · (2 · balance − 1)`` (negative below
+one half: keeping out) and entrapment by ``solidarity · i · (1 − balance)``. Both decay by
+``solidarity_retention`` a month. Solidarity enters the cooperation utility toward the victim,
+entrapment the accommodation of the coercer (``decision.w_solidarity`` for both).
 """
 
 from __future__ import annotations
@@ -18,14 +24,16 @@ class Spillover(Component):
     name = "spillover"
     switch = "spillover"
     params = ("dynamics.spillover",)
-    writes = ("relations.threat", "relations.solidarity")
+    writes = ("relations.threat", "relations.solidarity", "relations.entrapment")
     phases = ("move", "end")
     move_kinds = COERCIVE_KINDS
 
     def __init__(self, state: State):
         super().__init__(state)
         p = state.params.dynamics.spillover
-        self.threat, self.solidarity, self.retention = p.threat, p.solidarity, p.solidarity_retention
+        self.threat, self.retention = p.threat, p.solidarity_retention
+        self.to_victim = p.solidarity * (2.0 * p.balance - 1.0)
+        self.to_coercer = p.solidarity * (1.0 - p.balance)
 
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
         b = roles.other_ally(t)
@@ -34,11 +42,14 @@ class Spillover(Component):
     def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
                 intensity: float) -> None:
         b = state.roles.other_ally(t) * state.n
-        T = state.relations.threat
+        R = state.relations
+        T = R.threat
         T[b + s] += self.threat * intensity * (1.0 - T[b + s])
-        state.relations.solidarity[b + t] += self.solidarity * intensity
+        R.solidarity[b + t] += self.to_victim * intensity
+        R.entrapment[b + s] += self.to_coercer * intensity
 
     def on_end(self, state: State) -> None:
         keep = self.retention
-        S = state.relations.solidarity
-        S[:] = [x * keep for x in S]
+        R = state.relations
+        R.solidarity[:] = [x * keep for x in R.solidarity]
+        R.entrapment[:] = [x * keep for x in R.entrapment]

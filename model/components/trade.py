@@ -5,6 +5,14 @@ cuts recover by ``exp(−1 / recovery_months)`` a month; the move ``sanctions_re
 source's cuts on its target. Loss, annualised % of own GDP: the target loses
 ``exposure[t, c] · share_ch · cut``, the coercer ``coercer_cost_ratio`` of that in USD, which is
 ``exposure[c, t] · share_ch · cut · ratio`` of its own GDP.
+
+Trade feeds back: the losses in force are published as ``relations.trade_lost`` (each side's loss
+in its trade with the other, annualised % of own GDP), which the decision weighs (``w_trade_loss``)
+for the value of cooperating with that state and against coercing it further; and the summed share
+cut of a target's channels by a coercer's measures, each weighted by how far the target public
+takes it as a state measure against it (``channels.*.grievance``: 0 for a consumer boycott), as
+``relations.measures``, which keeps the
+target public's grievance alive (``components/opinion.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ class Trade(Component):
     switch = "trade"
     params = ("dynamics.trade",)
     reads = ("relations.exposure",)
-    writes = ("cuts",)
+    writes = ("cuts", "relations.trade_lost", "relations.measures")
     phases = ("move", "end", "measure")
     outcomes = {"trade_loss_jpn": 0.0, "trade_loss_kor": 0.0, "trade_loss_chn": 0.0, "trade_loss_usa": 0.0}
     records = ("trade_cuts",)
@@ -38,6 +46,7 @@ class Trade(Component):
         p = state.params.dynamics.trade
         self.bite = {name: ch.bite for name, ch in p.channels.items()}
         self.share = {name: ch.share for name, ch in p.channels.items()}
+        self.felt = {name: ch.grievance for name, ch in p.channels.items()}
         self.keep = math.exp(-1.0 / p.recovery_months)
         self.ratio = p.coercer_cost_ratio
         self.cuts: dict[tuple[int, int, str], float] = {}  # (coercer, target, channel) -> share cut
@@ -58,6 +67,24 @@ class Trade(Component):
                     self.cuts[key] = bite
         elif mv.name == "sanctions_relief" and self.cuts:  # lifting one's own measures restores the flows
             self.cuts = {key: v for key, v in self.cuts.items() if key[:2] != (s, t)}
+        else:
+            return
+        self.publish(state)
+
+    def publish(self, state: State) -> None:
+        """Write the cuts in force into the relations the decision and opinion read."""
+        R, n = state.relations, state.n
+        lost, measures = R.trade_lost, R.measures
+        if not self.cuts and not any(lost) and not any(measures):
+            return
+        lost[:] = [0.0] * (n * n)
+        measures[:] = [0.0] * (n * n)
+        E, shares, ratio, felt = R.exposure, self.share, self.ratio, self.felt
+        for (c, t, ch), cut in self.cuts.items():
+            share = shares[ch] * cut
+            lost[t * n + c] += E[t * n + c] * share
+            lost[c * n + t] += E[c * n + t] * share * ratio
+            measures[t * n + c] += cut * felt[ch]
 
     def on_end(self, state: State) -> None:
         cuts = self.cuts
@@ -65,6 +92,7 @@ class Trade(Component):
         if cuts:
             keep = self.keep
             self.cuts = {key: v * keep for key, v in cuts.items() if v * keep > 1e-4}
+            self.publish(state)
 
     def losses(self, state: State) -> list[float]:
         """Trade lost by each state this month, annualised % of its own GDP."""
