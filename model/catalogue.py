@@ -103,6 +103,9 @@ DECISION_TOOLS = {
 }
 CHINA_ECON_TOOLS = ("import_ban", "tourism_discouragement", "cultural_cancellation", "export_controls")
 CHINA_MIL_TOOLS = ("force_posture",)
+#: What the two allies use against each other (events.csv 2018-12 to 2019-09): export controls, a
+#: consumer boycott and ending an intelligence pact (GSOMIA); a radar lock-on or a posture move.
+ALLY_TOOLS = {"coerce_econ": ("export_controls", "boycott", "downgrade_ties"), "coerce_mil": ("radar_lock", "force_posture")}
 
 
 @cache
@@ -137,6 +140,8 @@ def tools_for(roles: Roles, source: int, target: int, kind: str) -> tuple[str, .
         return ()
     if source == roles.rival and kind == "coerce_econ":
         return CHINA_ECON_TOOLS
+    if kind in COERCIVE_KINDS and roles.is_ally_pair(source, target):
+        return ALLY_TOOLS[kind]
     return DECISION_TOOLS[kind]
 
 

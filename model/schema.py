@@ -209,6 +209,7 @@ class Decision(Strict):
     w_solidarity: float = weight("weight of solidarity with a coerced fellow ally (spillover)")
     w_agreement: float = weight("weight of agreements in force on Japan–Korea cooperation")
     w_trade_loss: float = weight("weight of trade lost to cuts in force (% of GDP a year) on cooperation and against coercion")
+    w_dispute: float = weight("weight of a salient dispute with the other ally on coercing it (disputes)")
     ally_coercion: float = Field(ge=-10.0, le=10.0,
                                  description="utility added to coercion (economic and military) between the two allies only")
     ally_cooperation: float = Field(ge=-10.0, le=10.0,
@@ -323,6 +324,15 @@ class HistoryDyn(Strict):
                                    description="scenario multiplier of the flare-up probability (1 in the baseline)")
 
 
+class DisputeDyn(Strict):
+    escalation: float = weight("rise of the offended ally's dispute salience per unit of |Goldstein| / 10 of a hostile move, "
+                               "per unit of its leader's history stance", 10.0)
+    flareup: float = unit("rise of the offended ally's dispute salience per history flare-up the other drives, "
+                          "per unit of its leader's history stance")
+    retention: float = unit("share of dispute salience kept after a month")
+    relief: float = unit("share of its dispute salience an ally spends by coercing the other")
+
+
 class RuptureDyn(Strict):
     months: int = Field(ge=1, le=36, description="window (months) holding the hostile moves, agreement break and opinion fall")
     opinion_drop: float = Field(ge=0.0, le=100.0,
@@ -341,6 +351,7 @@ class Dynamics(Strict):
     hedging: HedgingDyn
     agreements: AgreementsDyn
     history: HistoryDyn
+    dispute: DisputeDyn
     rupture: RuptureDyn
 
 
@@ -354,6 +365,7 @@ class Mechanisms(Strict):
     hedging: bool = Field(description="the allies hedge when US credibility is low")
     agreements: bool = Field(description="Japan–Korea agreements form and lapse")
     history_flareups: bool = Field(description="random history flare-ups occur")
+    disputes: bool = Field(description="hostile moves between the allies make the offended side readier to retaliate")
     leader_turnover: bool = Field(description="scheduled elections replace leaders")
     scheduled_events: bool = Field(description="the scenario's dated events are applied")
 

@@ -32,13 +32,14 @@ class Relations:
     drawn into another's quarrel with the coercer (held toward the coercer), ``opinion_shock`` the
     fast, decaying part of ``opinion`` (the rest is the slow anchor), ``trade_lost`` the holder's
     trade lost to cuts in force in its trade with the other (annualised % of own GDP) and
-    ``measures`` the summed share cut of the holder's channels by the other's measures in force.
+    ``measures`` the summed share cut of the holder's channels by the other's measures in force,
+    ``dispute`` how salient the holder's quarrel with a fellow ally is (0 … 1, ``components/disputes.py``).
     Flat, because one index is cheaper than two in the hot paths and a
     month-end update is one comprehension per matrix; ``get`` and ``matrix`` are the readable views.
     """
 
     __slots__ = ("n", "opinion", "opinion_level", "threat", "threat_level", "affinity", "exposure", "memory",
-                 "solidarity", "entrapment", "opinion_shock", "trade_lost", "measures")
+                 "solidarity", "entrapment", "opinion_shock", "trade_lost", "measures", "dispute")
     FIELDS = __slots__[1:]
 
     def __init__(self, n: int, **matrices: list[list[float]]):

@@ -38,6 +38,13 @@ def end(m, name: str) -> None:
     m.components[name].on_end(m.state)
 
 
+def none_in_force(m, st) -> None:
+    """Start without the baseline's agreement in force (GSOMIA), to watch new ones form."""
+    m.components["agreements"].agreements.clear()
+    st.agreements_in_force = 0
+    m.components["rupture"].in_force = 0
+
+
 def rel(st, name: str, s: int, t: int) -> float:
     return st.relations.get(name, s, t)
 
@@ -99,32 +106,45 @@ def test_affinity__off_changes_nothing():
 
 # Opinion -------------------------------------------------------------------------------------
 def test_opinion__visible_moves_move_the_target_public_by_visibility():
+    """x = response · visibility · G/10 · i, times negativity for a fall, times the room left
+    (O/50 falling, (100 − O)/50 rising); the share persistence of it enters the anchor."""
     m, st = world()
     p = m.config.params.dynamics.opinion
     o = rel(st, "opinion", JPN, CHN)
     move(st, CHN, JPN, "import_ban", 0.5)
-    drop = p.response * p.visibility["coerce_econ"] * g10("import_ban") * 0.5
-    assert drop < 0 and rel(st, "opinion", JPN, CHN) == pytest.approx(max(0.0, o + drop))
+    drop = p.response * p.visibility["coerce_econ"] * g10("import_ban") * 0.5 * p.negativity * o / 50.0
+    assert drop < 0 and rel(st, "opinion", JPN, CHN) == pytest.approx(o + drop)
+    assert rel(st, "opinion_shock", JPN, CHN) == pytest.approx(drop * (1 - p.persistence))
     o = rel(st, "opinion", KOR, JPN)
     move(st, JPN, KOR, "supply_chain")
-    rise = p.response * p.visibility["cooperate"] * g10("supply_chain")
+    rise = p.response * p.visibility["cooperate"] * g10("supply_chain") * (100.0 - o) / 50.0
     assert rise > 0 and rel(st, "opinion", KOR, JPN) == pytest.approx(o + rise)
     assert rel(st, "opinion", JPN, KOR) == m.config.params.states.JPN.opinion["KOR"]  # the mover's public: unmoved
+    o = rel(st, "opinion", KOR, JPN)
+    move(st, JPN, KOR, "summit")  # a headline move weighs `headline` times a routine one of its kind
+    lift = p.response * p.visibility["reassure"] * p.headline * g10("summit") * (100.0 - o) / 50.0
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(o + lift) and p.headline > 1
 
 
 def test_opinion__month_end_relaxes_toward_the_long_run_level_and_history_sours_both():
+    """The anchor (O − shock) relaxes toward the level, the shock decays with its half-life, and a
+    history event costs both allied publics history_shock · i · room."""
     from model.components.opinion import history_shock
 
     m, st = world()
     p = m.config.params.dynamics.opinion
     st.relations.set("opinion", KOR, JPN, 10.0)
+    st.relations.set("opinion_shock", KOR, JPN, -4.0)  # anchor 14
     level = rel(st, "opinion_level", KOR, JPN)
     end(m, "opinion")
-    assert rel(st, "opinion", KOR, JPN) == pytest.approx(10.0 + p.relaxation * (level - 10.0)) and level > 10.0
+    keep = 0.5 ** (1 / p.shock_half_life)
+    assert rel(st, "opinion_shock", KOR, JPN) == pytest.approx(-4.0 * keep)
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(14.0 + p.relaxation * (level - 14.0) - 4.0 * keep)
+    assert level > 14.0
     a, b = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
     history_shock(st, 0.5)
-    assert rel(st, "opinion", KOR, JPN) == pytest.approx(a - 0.5 * p.history_shock)
-    assert rel(st, "opinion", JPN, KOR) == pytest.approx(b - 0.5 * p.history_shock)
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(a - 0.5 * p.history_shock * a / 50.0)
+    assert rel(st, "opinion", JPN, KOR) == pytest.approx(b - 0.5 * p.history_shock * b / 50.0)
 
 
 def test_opinion__off_changes_nothing():
@@ -213,17 +233,24 @@ def test_trade__off_changes_nothing():
 
 # Spillover -----------------------------------------------------------------------------------
 def test_spillover__coercing_one_ally_alarms_the_other_and_builds_solidarity():
-    m, st = world()
+    """Threat of the coercer rises; the response solidarity · i splits by balance into solidarity
+    with the victim, (2·balance − 1), and entrapment fear toward the coercer, (1 − balance)."""
+    m, st = world(**{"dynamics.spillover.balance": 0.8})
     p = m.config.params.dynamics.spillover
     t0 = rel(st, "threat", KOR, CHN)
     move(st, CHN, JPN, "radar_lock", 0.5)
     assert rel(st, "threat", KOR, CHN) == pytest.approx(t0 + p.threat * 0.5 * (1 - t0))
-    assert rel(st, "solidarity", KOR, JPN) == pytest.approx(p.solidarity * 0.5)
+    assert rel(st, "solidarity", KOR, JPN) == pytest.approx(p.solidarity * 0.5 * 0.6)
+    assert rel(st, "entrapment", KOR, CHN) == pytest.approx(p.solidarity * 0.5 * 0.2)
     assert rel(st, "solidarity", JPN, KOR) == 0.0
     move(st, CHN, USA, "import_ban")  # not an ally: nobody's solidarity moves
-    assert sum(st.relations.solidarity) == pytest.approx(p.solidarity * 0.5)
+    assert sum(st.relations.solidarity) == pytest.approx(p.solidarity * 0.5 * 0.6)
     end(m, "spillover")
-    assert rel(st, "solidarity", KOR, JPN) == pytest.approx(p.solidarity * 0.5 * p.solidarity_retention)
+    assert rel(st, "solidarity", KOR, JPN) == pytest.approx(p.solidarity * 0.5 * 0.6 * p.solidarity_retention)
+    assert rel(st, "entrapment", KOR, CHN) == pytest.approx(p.solidarity * 0.5 * 0.2 * p.solidarity_retention)
+    m, st = world(**{"dynamics.spillover.balance": 0.2})  # mostly keeping out: solidarity turns negative
+    move(st, CHN, JPN, "radar_lock")
+    assert rel(st, "solidarity", KOR, JPN) < 0 < rel(st, "entrapment", KOR, CHN)
 
 
 def test_spillover__off_changes_nothing():
@@ -334,6 +361,7 @@ def test_coercion__off_removes_every_coercive_option():
 # Agreements ----------------------------------------------------------------------------------
 def test_agreements__both_allies_cooperating_in_an_area_sign_and_distance_lowers_the_hazard():
     m, st = world()
+    none_in_force(m, st)
     ag = m.components["agreements"]
     st.month = 3
     move(st, JPN, KOR, "technology")
@@ -473,25 +501,64 @@ def test_decision__logit_choice_follows_utility_and_holds_at_minus_infinity():
 
 
 # Rupture -------------------------------------------------------------------------------------
-def test_rupture__affinity_below_threshold_for_n_months_is_a_rupture():
+def test_rupture__the_four_parts_of_2019_within_the_window_make_a_rupture():
+    """A trade measure, a security move, an agreement broken and a fall of opinion, all within
+    rupture.months: a rupture. Any three alone: none. Outside the window: none."""
     m, st = world()
     p = m.config.params.dynamics.rupture
     r = m.components["rupture"]
-    st.relations.set("affinity", JPN, KOR, p.threshold - 0.1)
-    st.relations.set("affinity", KOR, JPN, p.threshold - 0.1)
-    r.below_threshold = 0
-    for month in range(1, p.months + 1):
-        st.month = month
+
+    def month(k):
+        st.month = k
         r.on_measure(st, st.out)
-        assert st.out["rupture"] == (month >= p.months)
-    assert r.rupture_month == p.months
-    assert st.out["jk_affinity"] == pytest.approx(p.threshold - 0.1)
-    st.relations.set("affinity", KOR, JPN, 1.0)
-    st.month += 1
-    r.on_measure(st, st.out)
-    assert not st.out["rupture"] and r.rupture_month == p.months  # the first rupture is remembered
+        return st.out["rupture"]
+
+    assert not month(1)
+    move(st, JPN, KOR, "export_controls")  # trade
+    assert not month(2)
+    move(st, KOR, JPN, "radar_lock")  # security
+    assert not month(3)
+    st.relations.set("opinion", KOR, JPN, rel(st, "opinion", KOR, JPN) - p.opinion_drop - 1)
+    assert not month(4)  # no agreement broken yet
+    move(st, KOR, JPN, "downgrade_ties")  # the GSOMIA notice: security and a break
+    assert month(5) and r.rupture_month == 5 and r.starts == [5]
+    assert month(6) and r.starts == [5]  # still ruptured, not a new start
+    assert not month(5 + p.months + 1)  # the trade measure has left the window
     us = 0.5 * sum(rel(st, "affinity", a, b) for a, b in ((JPN, USA), (USA, JPN), (KOR, USA), (USA, KOR)))
     assert st.out["trilateral_cohesion"] == pytest.approx((us * st.credibility + st.out["jk_affinity"]) / 3)
+
+
+def test_rupture__an_opinion_fall_short_of_opinion_drop_is_no_rupture():
+    m, st = world(**{"mechanisms.opinion": False})  # the moves must not move opinion themselves here
+    p = m.config.params.dynamics.rupture
+    r = m.components["rupture"]
+    st.month = 1
+    r.on_measure(st, st.out)
+    for name in ("export_controls", "radar_lock", "downgrade_ties"):
+        move(st, JPN, KOR, name)
+    st.relations.set("opinion", KOR, JPN, rel(st, "opinion", KOR, JPN) - p.opinion_drop + 0.5)
+    st.month = 2
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"] and r.rupture_month is None
+    st.relations.set("opinion", KOR, JPN, rel(st, "opinion", KOR, JPN) - 1.0)
+    st.month = 3
+    r.on_measure(st, st.out)
+    assert st.out["rupture"] and r.rupture_month == 3
+
+
+def test_rupture__an_agreement_lapsing_counts_as_the_break():
+    m, st = world()
+    p = m.config.params.dynamics.rupture
+    r = m.components["rupture"]
+    st.month = 1
+    r.on_measure(st, st.out)
+    move(st, JPN, KOR, "export_controls")
+    move(st, KOR, JPN, "radar_lock")
+    st.relations.set("opinion", JPN, KOR, rel(st, "opinion", JPN, KOR) - p.opinion_drop)
+    st.agreements_in_force -= 1  # GSOMIA lapsed at this month's end
+    st.month = 2
+    r.on_measure(st, st.out)
+    assert st.out["rupture"]
 
 
 def test_rupture__cooperation_index_sums_twelve_months_of_allied_goldstein():
@@ -561,12 +628,14 @@ def test_summaries__each_component_reports_its_part_of_the_run_summary():
     s = m.summary()
     assert s["coercion_episodes"] == len(m.episodes) >= 1
     assert s["coercion_backfired"] == sum(1 for e in m.episodes if e["backfired"])
-    assert s["agreements_formed"] == len(m.agreements)
+    assert s["agreements_formed"] == sum(1 for a in m.agreements if a["signed"] > 0)  # not GSOMIA, in force at the start
+    assert m.agreements[0]["signed"] == 0 and m.agreements[0]["area"] == "intelligence_sharing"
     r = m.components["rupture"]
     assert s["months_to_rupture"] == r.rupture_month and s["thaw_survived"] == (r.rupture_month is None)
+    assert s["ruptures"] == len(r.starts)
     assert s["moves"] == len(m.event_log) and s["months"] == 60 and s["scenario"] == "china_coerces_japan"
-    assert list(s)[:8] == ["scenario", "months", "thaw_survived", "months_to_rupture", "coercion_episodes",
-                           "coercion_backfired", "agreements_formed", "moves"]
+    assert list(s)[:9] == ["scenario", "months", "thaw_survived", "months_to_rupture", "ruptures",
+                           "coercion_episodes", "coercion_backfired", "agreements_formed", "moves"]
 
 
 def _event(st, **fields):
@@ -600,8 +669,8 @@ def test_scheduled_events__each_kind_does_what_it_says():
     o = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
     se.apply(st, _event(st, source="KOR", target="JPN", kind="history"))
     shock = m.config.params.dynamics.opinion.history_shock
-    assert rel(st, "opinion", KOR, JPN) == pytest.approx(max(0.0, o[0] - shock))
-    assert rel(st, "opinion", JPN, KOR) < o[1] - shock + 1e-9  # the target public: the move and the shock
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(o[0] - shock * o[0] / 50.0)  # room-scaled
+    assert rel(st, "opinion", JPN, KOR) < o[1] - shock * o[1] / 50.0 + 1e-9  # the target public: the move and the shock
     assert st.event_log[-1][4] == "history_dispute"  # a history event without a move: the default
 
 
@@ -653,7 +722,7 @@ def test_opinion__history_shock_follows_the_allies_whoever_they_are():
     shock = m.config.params.dynamics.opinion.history_shock
     changed = {(i, j) for i in range(4) for j in range(4) if after[i][j] != before[i][j]}
     assert changed == {(KOR, USA), (USA, KOR)}
-    assert after[KOR][USA] == pytest.approx(before[KOR][USA] - shock)
+    assert after[KOR][USA] == pytest.approx(before[KOR][USA] - shock * before[KOR][USA] / 50.0)
 
 
 def test_coercion__the_trigger_names_a_red_line_only_above_the_threshold():
@@ -697,8 +766,9 @@ def test_scheduled_events__a_given_crisis_delta_is_used():
 
 
 def test_rupture__the_summary_names_the_month_of_the_first_rupture():
-    m = ThawModel("baseline", rng=2025).run()
+    m = ThawModel("hindcast_2013_2025", rng=0).run()
     out = m.outcomes()
+    assert out["rupture"].any()
     first = int(out.index[out["rupture"]][0]) + 1
     assert m.summary()["months_to_rupture"] == first and not m.summary()["thaw_survived"]
 
@@ -722,10 +792,14 @@ def test_history_flareups__kinds_are_weighted_by_their_drivers_stance():
 
 @pytest.mark.parametrize(("public", "of"), [(JPN, KOR), (KOR, JPN)])
 def test_opinion__history_shock_stops_at_zero_for_both_publics(public, of):
+    """Room to move: a public near zero loses almost nothing more, and never goes below zero."""
     from model.components.opinion import history_shock
 
-    m, st = world()
+    m, st = world(**{"dynamics.opinion.history_shock": 49.0})
     st.relations.set("opinion", public, of, 0.5)
+    history_shock(st, 1.0)
+    assert 0.0 < rel(st, "opinion", public, of) < 0.5
+    st.relations.set("opinion", public, of, 0.0)
     history_shock(st, 1.0)
     assert rel(st, "opinion", public, of) == 0.0
 
@@ -774,13 +848,13 @@ def test_decision__extreme_rationality_takes_the_overflow_path_and_still_picks_t
 
 
 def test_opinion__favourability_stays_within_0_and_100():
-    m, st = world()
+    m, st = world(**{"dynamics.opinion.response": 50.0, "dynamics.opinion.negativity": 10.0})
     st.relations.set("opinion", JPN, CHN, 0.5)
     move(st, CHN, JPN, "import_ban")
     assert rel(st, "opinion", JPN, CHN) == 0.0
     st.relations.set("opinion", KOR, JPN, 99.9)
-    move(st, JPN, KOR, "intelligence_sharing")
-    assert rel(st, "opinion", KOR, JPN) == 100.0
+    move(st, JPN, KOR, "formal_agreement")
+    assert 99.9 < rel(st, "opinion", KOR, JPN) <= 100.0  # room to move: a rise saturates below the bound
 
 
 def test_decision__hedging_toward_the_rival_and_the_cost_of_attacking_the_liked():
@@ -862,27 +936,22 @@ def test_measures__outcome_columns_read_the_right_cells():
     assert out["jk_affinity"] == pytest.approx(0.3) and out["kor_fav_jpn"] == rel(st, "opinion", JPN, KOR)
 
 
-def test_rupture__counting_resets_above_the_threshold_and_month_zero_does_not_count():
-    m, st = world(**{"dynamics.rupture.months": 1})
+def test_rupture__month_zero_does_not_count():
+    m, st = world(**{"dynamics.rupture.opinion_drop": 0.0})
     r = m.components["rupture"]
-    th = m.config.params.dynamics.rupture.threshold
-    for s, t in ((JPN, KOR), (KOR, JPN)):
-        st.relations.set("affinity", s, t, th - 0.1)
+    for name in ("export_controls", "radar_lock", "downgrade_ties"):
+        move(st, JPN, KOR, name)
     st.month = 0
     r.on_measure(st, st.out)
-    assert r.rupture_month is None  # the initial state is measured, but is not a month of the run
+    assert r.rupture_month is None and not st.out["rupture"]  # the initial state is measured, but is not a month
     st.month = 1
     r.on_measure(st, st.out)
     assert r.rupture_month == 1
-    m2, st2 = world()
-    r2 = m2.components["rupture"]
-    st2.month = 1
-    r2.on_measure(st2, st2.out)
-    assert r2.below_threshold == 0 and r2.rupture_month is None and not st2.out["rupture"]
 
 
 def test_agreements__both_sides_must_cooperate_within_the_window():
     m, st = world()
+    none_in_force(m, st)
     ag = m.components["agreements"]
     window = m.config.params.dynamics.agreements.window
     st.month = 1
@@ -969,6 +1038,7 @@ def test_rupture__cohesion_follows_the_roles():
 
 def test_agreements__one_sided_cooperation_waits_for_the_other_side_within_the_window():
     m, st = world()
+    none_in_force(m, st)
     ag = m.components["agreements"]
     st.month = 1
     move(st, JPN, KOR, "supply_chain")
@@ -1006,3 +1076,87 @@ def test_history_flareups__rate_scales_with_the_multiplier_and_is_a_probability(
     assert h.rate([0.5, 0.5]) == pytest.approx(3.0 * base.rate([0.5, 0.5]))
     top, _ = world(**{"dynamics.history.rate_multiplier": 20.0, "dynamics.history.base_rate": 1.0})
     assert top.components["history_flareups"].rate([1.0, 1.0]) == 1.0  # capped: it is a monthly probability
+
+
+# Disputes ------------------------------------------------------------------------------------
+def test_disputes__a_measure_offends_the_target_by_its_weight_and_the_leaders_stance():
+    """D[s,t] += escalation · stance_s · |G|/10 · i · (1 − D) for a coercive move from t; words do
+    not count; the answering side spends the share relief of its own dispute."""
+    m, st = world()
+    p = m.config.params.dynamics.dispute
+    stance = st.leaders[KOR].history_stance
+    move(st, JPN, KOR, "export_controls", 0.5)
+    d1 = p.escalation * stance * -g10("export_controls") * 0.5
+    assert 0 < d1 < 1 and rel(st, "dispute", KOR, JPN) == pytest.approx(d1)
+    assert rel(st, "dispute", JPN, KOR) == 0.0
+    move(st, JPN, KOR, "criticism")  # routine words: nothing
+    assert rel(st, "dispute", KOR, JPN) == pytest.approx(d1)
+    move(st, CHN, KOR, "import_ban")  # only between the two allies
+    assert rel(st, "dispute", KOR, CHN) == 0.0
+    move(st, KOR, JPN, "boycott")  # Korea answers: Japan is offended, Korea's own grievance is spent
+    assert rel(st, "dispute", KOR, JPN) == pytest.approx(d1 * (1 - p.relief))
+    sj = st.leaders[JPN].history_stance
+    assert rel(st, "dispute", JPN, KOR) == pytest.approx(min(1.0, p.escalation * sj * -g10("boycott")))
+    end(m, "disputes")
+    assert rel(st, "dispute", KOR, JPN) == pytest.approx(d1 * (1 - p.relief) * p.retention)
+
+
+def test_disputes__saturate_below_one_and_a_harder_stance_escalates_faster():
+    m, st = world(**{"states.KOR.leader.history_stance": 1.0})
+    for _ in range(20):
+        move(st, JPN, KOR, "export_controls")
+    assert 0.99 < rel(st, "dispute", KOR, JPN) <= 1.0
+    soft, _ = world(**{"states.KOR.leader.history_stance": 0.2})
+    hard, _ = world(**{"states.KOR.leader.history_stance": 0.9})
+    for w in (soft, hard):
+        move(w.state, JPN, KOR, "export_controls")
+    assert rel(soft.state, "dispute", KOR, JPN) < rel(hard.state, "dispute", KOR, JPN)
+
+
+def test_disputes__a_history_flareup_offends_the_other_ally():
+    from model.components.disputes import history_offence
+
+    m, st = world()
+    p = m.config.params.dynamics.dispute
+    history_offence(st, KOR, JPN, 1.0)  # a Korean court ruling offends Japan
+    assert rel(st, "dispute", JPN, KOR) == pytest.approx(p.flareup * st.leaders[JPN].history_stance)
+    history_offence(st, CHN, JPN, 1.0)  # not between the allies: nothing
+    assert rel(st, "dispute", JPN, CHN) == 0.0
+    st.random = _Draws(0.0)  # a random flare-up: the first kind, Japan's shrine visit, offends Korea
+    m.components["history_flareups"].on_events(st)
+    assert rel(st, "dispute", KOR, JPN) == pytest.approx(p.flareup * st.leaders[KOR].history_stance)
+
+
+def test_disputes__make_coercion_of_the_other_ally_likelier_by_w_dispute():
+    m, st = world()
+    d = m.components["decision"]
+    kinds = [o.kind for o in d.plans[JPN][0][4]]  # JPN -> KOR
+    u0 = d.utilities(JPN, KOR)
+    st.relations.set("dispute", JPN, KOR, 0.5)
+    u1 = d.utilities(JPN, KOR)
+    w = m.config.params.decision.w_dispute
+    for k, a, b in zip(kinds, u0, u1, strict=True):
+        assert b - a == pytest.approx(0.5 * w if k in ("coerce_econ", "coerce_mil") else 0.0), k
+    before = d.utilities(JPN, CHN)  # JPN -> CHN: only a fellow ally's dispute enters
+    st.relations.set("dispute", JPN, CHN, 0.9)
+    assert d.utilities(JPN, CHN) == before
+
+
+def test_disputes__off_changes_nothing():
+    from model.components.disputes import history_offence
+
+    m, st = world(**{"mechanisms.disputes": False})
+    move(st, JPN, KOR, "export_controls")
+    history_offence(st, KOR, JPN, 1.0)
+    for hook in m._end:
+        hook(st)
+    assert sum(st.relations.dispute) == 0.0
+
+
+def test_disputes__between_allies_the_coercive_tools_are_those_of_2019():
+    from model.catalogue import ALLY_TOOLS, tools_for
+
+    m, st = world()
+    assert tools_for(st.roles, JPN, KOR, "coerce_econ") == ALLY_TOOLS["coerce_econ"]
+    assert "downgrade_ties" in ALLY_TOOLS["coerce_econ"] and "radar_lock" in ALLY_TOOLS["coerce_mil"]
+    assert "downgrade_ties" not in tools_for(st.roles, CHN, JPN, "coerce_econ")

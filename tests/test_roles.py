@@ -72,12 +72,26 @@ def test_fifth_state_scenario_from_toml_alone_runs_120_months_with_every_mechani
 
 
 def test_fifth_state_is_coerced_by_the_rival_when_it_has_leverage(five):
-    """China's doctrine reads its leverage over Taiwan from the new exposure row: with a red line
-    crossed by Taiwan's patron-side moves impossible (Taiwan has no alignment moves), coercion of
-    Taiwan comes from the doctrine's terms alone, and it does happen over a long run."""
+    """China's doctrine reads its leverage over Taiwan from the new exposure row: China may coerce
+    Taiwan, the utility of doing so moves with Taiwan's exposure to China as the doctrine says
+    (sensitivity · (provocation − threshold) · leverage), and provoked enough it does coerce."""
+    m = ThawModel(five, rng=0, months=120)
+    st, d, co = m.state, m.components["decision"], m.components["coercion"]
+    twn, chn = st.codes.index("TWN"), st.codes.index("CHN")
+    plan = next(p for p in d.plans[chn] if p[0] == twn)
+    kinds = [o.kind for o in plan[4]]
+    assert "coerce_econ" in kinds and "coerce_mil" in kinds
+    doc = m.config.params.states.CHN.doctrine
+    i = kinds.index("coerce_econ")
+    co.provocation[twn] = doc.threshold + 1.0  # provoked: more leverage makes coercion likelier
+    u0 = d.utilities(chn, twn)[i]
+    st.relations.exposure[twn * st.n + chn] += doc.leverage_scale  # one unit more leverage
+    assert d.utilities(chn, twn)[i] - u0 == pytest.approx(doc.sensitivity * 1.0)
     hits = 0
-    for seed in range(6):
-        ev = ThawModel(five, rng=seed, months=120).run().events()
+    for seed in range(4):
+        m = ThawModel(five, rng=seed, months=120, **{"states.CHN.doctrine.threshold": 0.0})
+        m.run()
+        ev = m.events()
         hits += int(((ev["source"] == "CHN") & (ev["target"] == "TWN")
                      & ev["move"].map(lambda x: MOVES[x].kind in COERCIVE_KINDS)).sum())
     assert hits > 0

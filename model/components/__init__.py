@@ -15,6 +15,7 @@ from model.components.agreements import Agreements
 from model.components.base import PHASES, Component
 from model.components.coercion import Coercion
 from model.components.decision import Decision
+from model.components.disputes import Disputes
 from model.components.hedging import Hedging
 from model.components.history_flareups import HistoryFlareups
 from model.components.leader_turnover import LeaderTurnover
@@ -45,6 +46,7 @@ COMPONENTS: tuple[type[Component], ...] = (
     Threat,
     Trade,
     Spillover,
+    Disputes,
     USCredibility,
     PoliticalCapital,
     Agreements,

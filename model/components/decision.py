@@ -27,7 +27,7 @@ CONFLICT_ROLES = {"protest": 1, "coerce_econ": 4, "coerce_mil": 4}
 COOPERATIVE, PROTEST, ALIGN_PATRON, ALIGN_RIVAL, COERCE = range(5)
 #: The decision weights, in the order ``Decision`` unpacks them (read from the schema's w_* fields).
 WEIGHTS = ("affinity", "reciprocity", "opinion", "security", "economics", "capital", "history", "hawkishness",
-           "alliance", "hedging", "solidarity", "agreement", "trade_loss")
+           "alliance", "hedging", "solidarity", "agreement", "trade_loss", "dispute")
 
 
 class Option(NamedTuple):
@@ -128,7 +128,7 @@ class Decision(Component):
         t, st_, thirds, relation, options, rival = plan
         state = self.state
         R = state.relations
-        wa, wr, wo, wsec, wecon, wcap, whist, whawk, wall, whedge, wsol, wagr, wloss = self.w
+        wa, wr, wo, wsec, wecon, wcap, whist, whawk, wall, whedge, wsol, wagr, wloss, wdisp = self.w
         O_st = R.opinion[st_]
         rel = wa * R.affinity[st_] + wr * R.memory[st_] + wo * (O_st - 50.0) / 50.0
         econ = wecon * R.exposure[st_] * 0.1
@@ -138,10 +138,11 @@ class Decision(Component):
             shared += T[sk] if T[sk] < T[tk] else T[tk]
         lost = wloss * R.trade_lost[st_]  # trade s has lost in its trade with t: cooperation restores it
         coop = wsec * shared + econ + wsol * R.solidarity[st_] + lost
-        hawk = history = accommodate = 0.0
+        hawk = history = accommodate = quarrel = 0.0
         if relation == FELLOW_ALLY:
             coop += wagr * state.agreements_in_force + whedge * state.hedge * self.mix
             history = whist * state.leaders[s].history_stance
+            quarrel = wdisp * R.dispute[st_]  # a salient dispute makes retaliation thinkable (disputes.py)
         elif relation == ALLY_TO_PATRON:  # centred: a credible patron attracts, a doubtful one repels
             coop += wall * (2.0 * state.credibility - 1.0)
         elif relation == ALLY_TO_RIVAL:
@@ -161,7 +162,7 @@ class Decision(Component):
              wsec * T[st_] + hawk + history - accommodate,  # protest: the threat t poses, hawks, history
              wsec * T[st_ - t + rival],  # aligning with the patron: the threat of the rival
              hawk - accommodate,  # aligning against the rival (Taiwan statements)
-             0.5 * hawk - accommodate + doctrine - lost)  # coercion: more of it deepens the losses
+             0.5 * hawk - accommodate + doctrine - lost + quarrel)  # coercion: more of it deepens the losses
         U = (unpop_coop, unpop_conflict, unpop_coop, scarcity * 0.2, unpop_conflict)
         X = (0.0, econ)  # economic coercion forgoes the trade at stake
         return [base + g * rel + cw * coop + (K[role] - cost * U[role]) - X[is_econ]

@@ -10,6 +10,7 @@ drawn in proportion to 0.25 + the stance of the leader who drives it. A flare-up
 from __future__ import annotations
 
 from model.components.base import Component
+from model.components.disputes import history_offence
 from model.components.opinion import history_shock
 from model.state import State
 
@@ -43,3 +44,4 @@ class HistoryFlareups(Component):
         s = allies[driver]
         state.apply_move(s, allies[1 - driver], move, 1.0, "history_flareup")
         history_shock(state, 1.0)
+        history_offence(state, s, allies[1 - driver], 1.0)

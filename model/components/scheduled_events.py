@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from model.catalogue import COERCIVE_KINDS, DEFAULT_MOVE_FOR_KIND, MOVES
 from model.components.base import Component
+from model.components.disputes import history_offence
 from model.components.opinion import history_shock
 from model.schema import Event
 from model.state import State
@@ -62,3 +63,4 @@ class ScheduledEvents(Component):
             state.apply_move(s, state.codes.index(e.target), move, e.intensity, "scheduled", e.cameo_code)
             if e.kind == "history":
                 history_shock(state, e.intensity)
+                history_offence(state, s, state.codes.index(e.target), e.intensity)
