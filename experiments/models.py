@@ -50,6 +50,8 @@ def _thaw_parameters(scenario: str) -> list[ParameterInfo]:
 
     rows = []
     for p in parameter_table(scenario):
+        if isinstance(p.default, list | str | bool):  # e.g. the agreements in force: not a number to sample
+            continue
         _, _, typ = field_spec(p.name)
         integer = isinstance(typ, type) and issubclass(typ, int) and not issubclass(typ, bool)
         rows.append(ParameterInfo(p.name, p.default, p.lo, p.hi, p.lo_open, p.hi_open, integer, p.source))

@@ -151,36 +151,6 @@ def panels(runs: pd.DataFrame, scenarios: Sequence[str] | None = None, pool: boo
     return out, "; ".join(notes)
 
 
-def rupture_rule(runs: pd.DataFrame, scenario: str) -> tuple[float, int] | None:
-    """The rupture threshold and duration these runs used: a design column if the design varies
-    them, else the scenario's value; None if neither is known (a scenario file not on the path)."""
-    r = runs[runs["scenario"] == scenario]
-    values = {}
-    for key in ("dynamics.rupture.threshold", "dynamics.rupture.months"):
-        if key in r.columns and r[key].nunique(dropna=True) == 1:
-            values[key] = r[key].dropna().iloc[0]
-        elif key in r.columns and r[key].nunique(dropna=True) > 1:
-            return None  # several thresholds in one panel: no single line is true
-    if len(values) < 2:
-        try:
-            from model import load_scenario
-
-            sc = load_scenario(scenario)
-        except Exception:  # noqa: BLE001 - an unknown scenario name: draw no line rather than a wrong one
-            return None
-        for key in ("dynamics.rupture.threshold", "dynamics.rupture.months"):
-            values.setdefault(key, sc.value(key))
-    return float(values["dynamics.rupture.threshold"]), int(values["dynamics.rupture.months"])
-
-
-def _threshold_line(ax: Axes, rule: tuple[float, int] | None, vertical: bool = False) -> None:
-    if rule is None:
-        return
-    label = f"rupture threshold ({rule[0]:+g} for {rule[1]} months)"
-    line = ax.axvline if vertical else ax.axhline
-    line(rule[0], color="#d6604d", linewidth=1.2, linestyle="--", label=label)
-
-
 def _wrap(text: str, inches: float, fontsize: float) -> str:
     """Wrap a title to the figure's width, so it is never cut at the edge (about 0.55 em a glyph)."""
     width = max(20, int(inches * 72 / (fontsize * 0.55)))
@@ -196,8 +166,8 @@ def fan_chart(outcomes: pd.DataFrame, runs: pd.DataFrame, outcome: str = "jk_aff
               scenarios: Sequence[str] | None = None, ncols: int = 4, pool: bool = False,
               baseline: str | None = None, fig: Figure | None = None) -> Figure:
     """Median with 50% and 90% bands over time, one panel per scenario and design point, on a
-    shared y axis; ``baseline`` overlays that scenario's median on every panel, and affinity
-    panels show the rupture threshold."""
+    shared y axis; ``baseline`` overlays that scenario's median on every panel. (A rupture is a
+    conjunction of events, not a level of affinity, so no threshold line is drawn.)"""
     data = with_scenario(outcomes, runs)
     _require(data, [outcome], "outcomes")
     kept = runs[runs["run_id"].isin(data["run_id"].unique())]
@@ -231,7 +201,6 @@ def fan_chart(outcomes: pd.DataFrame, runs: pd.DataFrame, outcome: str = "jk_aff
                     label=f"{baseline} median")
         if outcome == "jk_affinity":
             ax.axhline(0, color=GREY, linewidth=0.6, linestyle=":")
-            _threshold_line(ax, rupture_rule(g, name))
         ax.set_title(f"{title} (n={g['run_id'].nunique()})", fontsize=8 if "\n" in title else 9)
         _date_axis(ax)
         ax.label_outer()
@@ -275,14 +244,6 @@ def scenario_comparison(runs: pd.DataFrame, outcome: str = "final_jk_affinity",
     ax1.set_title(f"{_title(outcome)}: runs (dots), quartiles (box)", fontsize=10)
     if "affinity" in outcome:
         ax1.axvline(0, color=GREY, linewidth=0.6, linestyle=":")
-        if outcome == "final_jk_affinity":
-            rules = [rupture_rule(g, name) for name, _, g in groups]
-            for i, rule in enumerate(rules):
-                if rule is not None:
-                    ax1.vlines(rule[0], i - 0.4, i + 0.4, color="#d6604d", linewidth=1.2, linestyles="--",
-                               label="rupture threshold" if i == next(j for j, r in enumerate(rules) if r) else None)
-            if any(rules):
-                ax1.legend(fontsize=7, loc="lower left")
     est = [proportion_ci(int(g["thaw_survived"].sum()), len(g)) for _, _, g in groups]
     p = np.array([e[0] for e in est])
     err = np.clip(np.array([[e[0] - e[1] for e in est], [e[2] - e[0] for e in est]]), 0, None)  # rounding at p = 0 or 1
@@ -385,7 +346,7 @@ def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame, run: Mapping[st
                    fig: Figure | None = None) -> Figure:
     """One run, named by scenario, seed and run id: every move as a marker on its source → target
     row (shape: kind, colour: Goldstein weight), and the monthly outcomes beneath on the same time
-    axis, with the rupture threshold."""
+    axis, with the months in which the run was ruptured shaded."""
     _require(events, ["date", "source", "target", "move", "goldstein"], "events")
     _require(outcomes, ["date", *series], "outcomes")
     if "scenario" not in run or "seed" not in run:
@@ -424,14 +385,13 @@ def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame, run: Mapping[st
     styles = [("-", "black"), ("--", "#2166ac"), (":", "#b2182b"), ("-.", "#1a9850")]
     for name, (ls, colour) in zip(series, styles, strict=False):
         ax2.plot(xo, outcomes[name], linestyle=ls, color=colour, linewidth=1.5, label=outcome_label(name))
-    if "jk_affinity" in series:
-        rule = run.get("rupture_rule")
-        if rule is None:
-            rule = rupture_rule(pd.DataFrame([dict(run)]), str(run["scenario"]))
-        _threshold_line(ax2, rule)
     if "rupture" in outcomes and outcomes["rupture"].any():
-        first = xo[outcomes["rupture"].to_numpy()].iloc[0]
-        ax2.axvline(first, color=GREY, linewidth=1, linestyle=":")
+        ruptured = outcomes["rupture"].to_numpy().astype(bool)
+        first = xo[ruptured].iloc[0]
+        for i, d in enumerate(xo[ruptured]):  # every month in which the four parts of a rupture hold
+            ax2.axvspan(d - pd.Timedelta(days=15), d + pd.Timedelta(days=15), color="#d6604d", alpha=0.15,
+                        linewidth=0, label="ruptured (trade and security measures, a broken agreement, "
+                                           "an opinion fall)" if i == 0 else None)
         ax2.annotate("rupture", (first, ax2.get_ylim()[1]), fontsize=8, va="top", ha="left")
     ax2.axhline(0, color=GREY, linewidth=0.5)
     ax2.set_ylabel("index value (see legend for scale)")
@@ -519,8 +479,6 @@ def horizon_distribution(runs: pd.DataFrame, outcome: str = "final_jk_affinity",
     fig, ax = _figure(ax, figsize=(6.4, 3.6), layout="constrained")
     ax.hist(v, bins=min(30, max(5, len(v) // 3)), color="#9ecae1", edgecolor="#4292c6")
     ax.axvline(float(v.median()), color="black", linewidth=1.6, label=f"median {v.median():+.2f}")
-    if outcome == "final_jk_affinity" and "scenario" in runs and runs["scenario"].nunique() == 1:
-        _threshold_line(ax, rupture_rule(runs, runs["scenario"].iloc[0]), vertical=True)
     ax.set_xlabel(_wrap(outcome_label(outcome), 6, 10))
     ax.set_ylabel("runs")
     ax.set_title(f"{_title(outcome)} at the horizon over {len(v)} runs", fontsize=10)

@@ -109,7 +109,7 @@ def test_every_baseline_parameter_has_one_of_the_five_classes():
     src = parameter_sources("thaw", "baseline")
     assert set(src["source_class"]) <= set(CLASSES) and len(src) > 100
     assert src.set_index("parameter").loc["decision.rationality", "source_class"] == "assumption"
-    assert src.set_index("parameter").loc["dynamics.opinion.response", "source_class"] == "calibrated"
+    assert src.set_index("parameter").loc["dynamics.opinion.relaxation", "source_class"] == "calibrated"
     assert size_assumed("article: 'more assertive China'; size assumed")
     assert not size_assumed("assumption: size assumed")  # already an assumption
     assert not size_assumed("data: opinion_polls.csv jpn_fav_kor 2019")

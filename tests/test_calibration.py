@@ -40,14 +40,25 @@ def test_targets_read_the_whole_record():
     t = all_targets()
     obs = t.observed()
     assert len(t.waves) == 28 and {w.year for w in t.waves} == set(range(2013, 2026))
-    assert dict(zip([c.label for c in COUNTS], obs["counts"], strict=True)) == {
+    assert obs["counts"][len(COUNTS):].tolist() == [1, 0]  # one rupture, in 2019-2020, none elsewhere
+    assert dict(zip([c.label for c in COUNTS], obs["counts"][:len(COUNTS)], strict=True)) == {
         "Chinese coercive moves": 6, "Chinese coercion episodes": 3, "Japan-Korea coercive moves": 6,
         "allies' alignment moves": 2}
     assert obs["bites"].tolist() == [e.observed for e in EPISODES]
     early = t.upto(2019)
     assert max(w.year for w in early.waves) == 2019 and all(e.year <= 2019 for e in early.episodes)
     assert early.months == 7 * 12
-    assert early.observed()["counts"].tolist() == [1, 1, 6, 1]  # THAAD; the 2018-19 clash; the THAAD decision
+    assert early.observed()["counts"].tolist() == [1, 1, 6, 1, 1, 0]  # THAAD; the 2018-19 clash; the THAAD decision
+    assert t.upto(2018).observed()["counts"][-2:].tolist() == [0, 0]  # before 2019 the record has no rupture
+
+
+def test_rupture_counts_count_spells_by_the_year_they_start():
+    from experiments.calibration.targets import rupture_counts
+
+    dates = ["2018-11", "2018-12", "2019-01", "2019-02", "2019-03", "2020-05", "2021-01"]
+    assert rupture_counts([True, True, False, True, True, False, True], dates, 2025) == [1.0, 2.0]
+    assert rupture_counts([False, False, True, False, False, True, False], dates, 2025) == [2.0, 0.0]
+    assert rupture_counts([False] * 6 + [True], dates, 2020) == [0.0, 0.0]  # after the window: not counted
 
 
 def test_episode_counting_uses_the_six_month_gap():

@@ -4,6 +4,7 @@ clear errors on empty or mismatched input."""
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.dates as mdates
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
@@ -264,24 +265,22 @@ def test_fan_chart_pools_only_on_request_and_says_so(grid):
         plots.panels(grid.runs, max_panels=10)
 
 
-def test_affinity_plots_draw_the_scenarios_rupture_threshold(comparison):
-    from model import load_scenario
+def test_rupture_marks_are_the_runs_ruptured_months_and_no_threshold_line_is_drawn():
+    """A rupture is a conjunction of events (docs/model.md 7.10, rupture), not a level: affinity
+    plots draw no threshold, and a run's timeline shades exactly the months it was ruptured."""
+    from model import ThawModel
 
-    fig = plots.fan_chart(comparison.outcomes, comparison.runs, "jk_affinity")
-    for ax in (a for a in fig.axes if a.get_visible()):
-        name = ax.get_title().split(" (n=")[0]
-        threshold = load_scenario(name).value("dynamics.rupture.threshold")
-        lines = [ln for ln in ax.lines if ln.get_label().startswith("rupture threshold")]
-        assert len(lines) == 1 and set(lines[0].get_ydata()) == {threshold}
-    assert not [ln for ax in plots.fan_chart(comparison.outcomes, comparison.runs, "kor_fav_jpn").axes
-                for ln in ax.lines if ln.get_label().startswith("rupture")]
-
-
-def test_rupture_rule_follows_a_design_that_varies_it():
-    runs = pd.DataFrame({"run_id": [0, 1], "scenario": ["baseline"] * 2, "dynamics.rupture.threshold": [-0.4, -0.4]})
-    assert plots.rupture_rule(runs, "baseline") == (-0.4, 6)
-    assert plots.rupture_rule(runs.assign(**{"dynamics.rupture.threshold": [-0.4, -0.1]}), "baseline") is None
-    assert plots.rupture_rule(runs.assign(scenario="not_a_scenario"), "not_a_scenario") is None  # months unknown
+    m = ThawModel("hindcast_2013_2025", rng=0).run()
+    out = m.outcomes()
+    assert out["rupture"].any()
+    fig = plots.event_timeline(m.events(), out, run={"scenario": "hindcast_2013_2025", "seed": 0})
+    bottom = fig.axes[1]
+    spans = list(bottom.patches)  # the shaded months are the only patches of the outcomes panel
+    assert len(spans) == int(out["rupture"].sum())
+    first = pd.Timestamp(out.loc[out["rupture"], "date"].iloc[0] + "-01")
+    x0 = min(mdates.num2date(p.get_x()).replace(tzinfo=None) for p in spans)
+    assert abs((x0 - first).days) <= 16
+    assert not [ln for ax in fig.axes for ln in ax.lines if "threshold" in str(ln.get_label())]
 
 
 def test_fan_chart_baseline_overlay_is_the_baselines_median(comparison):
@@ -357,8 +356,7 @@ def test_timeline_names_scenario_seed_and_run(one_run):
     fig = plots.event_timeline(events, outcomes, run={"scenario": "china_coerces_japan", "seed": 3, "run_id": 12})
     title = fig._suptitle.get_text().replace("\n", " ")
     assert "run 12" in title and "china_coerces_japan" in title and "seed 3" in title
-    bottom = fig.axes[1]
-    assert [set(ln.get_ydata()) for ln in bottom.lines if ln.get_label().startswith("rupture threshold")] == [{-0.2}]
+    assert not [ln for ln in fig.axes[1].lines if "threshold" in str(ln.get_label())]
     with pytest.raises(ValueError, match="scenario and seed"):
         plots.event_timeline(events, outcomes, run={"run_id": 1})
 

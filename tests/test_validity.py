@@ -98,14 +98,18 @@ def test_opinion_off_changes_nothing():
 
 
 # --- rupture ------------------------------------------------------------------------------
-def test_hindcast_flags_2019_and_no_other_rupture():
+def test_hindcast_flags_2019_and_rarely_another_rupture():
+    """The 2013-2025 replay flags the 2019-2020 rupture in most runs and another period in few.
+    Measured on 40 seeds at the defaults: 90 % and 12.5 % (docs/model.md 7.10). Tolerance on 20
+    seeds: at least 70 % and at most 25 % (an escalation that spreads to 2014-2018 breaks this)."""
     starts = []
-    for seed in range(9):
+    for seed in range(20):
         m = ThawModel("hindcast_2013_2025", rng=seed).run()
         starts.append([m.labels[s - 1] for s in m.components["rupture"].starts])
-    in_2019 = sum(any("2019-07" <= d <= "2020-06" for d in run) for run in starts)
-    assert in_2019 > len(starts) / 2, starts
-    assert not [d for run in starts for d in run if d < "2019-01" or d > "2021-12"], starts
+    in_2019 = sum(any("2019-01" <= d <= "2020-12" for d in run) for run in starts)
+    elsewhere = sum(any(not "2019-01" <= d <= "2020-12" for d in run) for run in starts)
+    assert in_2019 >= 14, starts
+    assert elsewhere <= 5, starts
 
 
 def test_rupture_needs_hostile_moves_not_a_low_level():
@@ -232,12 +236,12 @@ def test_tech_partnership_cuts_cooperation_costs_for_japan_and_korea_only():
 
 
 def test_readme_counts_the_calibrated_parameters():
-    from experiments.calibration import PARAMETERS
+    from experiments.calibration.priors import PARAMETERS
 
     words = {"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
     text = (ROOT / "README.md").read_text()
     found = re.findall(r"refits (\w+) parameters", text)
-    assert found and all(words.get(w, -1) == len(PARAMETERS) for w in found)
+    assert found and all((int(w) if w.isdigit() else words.get(w, -1)) == len(PARAMETERS) for w in found)
 
 
 # --- the November 2025 world ---------------------------------------------------------------

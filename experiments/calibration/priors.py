@@ -44,7 +44,8 @@ class Prior:
 
 PARAMETERS: list[Prior] = [
     # --- the ten parameters fitted by the earlier point calibration (ranges as its search box)
-    Prior("dynamics.opinion.response", 0.2, 8.0, "favourability points per visible move: the poll swings"),
+    Prior("dynamics.opinion.response", 0.2, 16.0, "favourability points per visible move: the poll swings; the "
+          "prior reaches past 10, the hand-set value at which the 2019 controls move Korean opinion ~19 points"),
     Prior("dynamics.opinion.relaxation", 0.0, 0.15, "monthly pull toward the long-run level: how fast swings fade"),
     Prior("dynamics.opinion.history_shock", 0.0, 8.0, "points both publics lose per history flare-up"),
     Prior("dynamics.history.base_rate", 0.0, 0.15, "monthly flare-up probability; events.csv has 3 dated history rows "
@@ -68,6 +69,23 @@ PARAMETERS: list[Prior] = [
     Prior("decision.base.align", -8.0, -2.0, "intercept of alignment moves (THAAD 2016, the 2025 Taiwan remarks)"),
     Prior("states.CHN.doctrine.sensitivity", 0.0, 6.0, "assumption until now (3.0): how hard China answers a red-line "
           "move; with the intercepts it sets China's coercion rate"),
+    # --- the shock-true opinion mechanism (issue 9): hand-set from the 2019-2022 record, now fitted
+    Prior("dynamics.opinion.negativity", 1.0, 5.0, "hostile over friendly moves of equal weight; 2-3 in the "
+          "negativity-bias literature (Soroka 2006)"),
+    Prior("dynamics.opinion.shock_half_life", 3.0, 36.0, "months; the 2020-2022 recovery (12.3, 20.5, 30.6 %) "
+          "suggests about a year"),
+    Prior("dynamics.opinion.persistence", 0.0, 0.6, "share of a shock entering the slow anchor"),
+    Prior("dynamics.opinion.headline", 1.0, 6.0, "salience of settlements and summits over routine moves"),
+    Prior("dynamics.opinion.grievance", 0.0, 16.0, "points a month lost while the other's trade measures stand; "
+          "the 2019 low held for 15 months"),
+    # --- spillover's balance, trade feedback and the escalating disputes (issue 9)
+    Prior("dynamics.spillover.balance", 0.0, 1.0, "solidarity (1) against entrapment (0); the record runs both "
+          "ways (docs/model.md 7.5)"),
+    Prior("decision.w_trade_loss", 0.0, 6.0, "weight of trade lost to cuts in force"),
+    Prior("decision.w_dispute", 0.0, 8.0, "weight of a salient dispute on coercing the other ally; the record's "
+          "one clustered escalation (2018-10 to 2019-09) and no other"),
+    Prior("dynamics.dispute.flareup", 0.0, 1.0, "dispute salience a history flare-up gives the offended ally"),
+    Prior("dynamics.dispute.escalation", 0.0, 3.0, "dispute salience a coercive measure gives its target"),
 ]
 
 

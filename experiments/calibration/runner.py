@@ -72,15 +72,28 @@ def ridge_transition(ridge: float = 1e-3):
     a relative ridge on its covariance. With 16 parameters and unequal weights the weighted sample
     covariance can be singular (effective sample size below the dimension); pyabc then evaluates a
     degenerate normal, gives a proposal a density of 0 and an infinite weight, and stops (it did, in
-    the first full run). ``cov + ridge * diag(cov)`` keeps the kernel proper."""
+    the first full run). ``cov + ridge * diag(cov)`` keeps the kernel proper; where the weights sit
+    on one particle the weighted covariance is zero, so the diagonal is floored at a hundredth of the
+    particles' unweighted variance."""
     import scipy.stats as st
     from pyabc.transition import MultivariateNormalTransition
 
     class RidgeTransition(MultivariateNormalTransition):
         def fit(self, X, w) -> None:
             super().fit(X, w)
-            self.cov = self.cov + ridge * np.diag(np.maximum(np.diag(self.cov), 1e-12))
-            self.normal = st.multivariate_normal(cov=self.cov, allow_singular=False)
+            floor = 1e-2 * np.var(np.asarray(X, dtype=float), axis=0) + 1e-10
+            d = np.diag(np.maximum(np.diag(self.cov), floor))
+            r = ridge
+            while True:  # a population smaller than the dimension: raise the ridge until the kernel is proper
+                cov = self.cov + r * d
+                try:
+                    self.normal = st.multivariate_normal(cov=cov, allow_singular=False)
+                    break
+                except (np.linalg.LinAlgError, ValueError):
+                    if r >= 1.0:
+                        raise
+                    r *= 10.0
+            self.cov = cov
 
     return RidgeTransition()
 

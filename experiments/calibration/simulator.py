@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments.calibration.targets import Targets, count_moves
+from experiments.calibration.targets import Targets, count_moves, rupture_counts
 from model import ThawModel, load_scenario
 from model.catalogue import MOVES
 from model.observation import observe
@@ -48,6 +48,8 @@ def summarise(model: ThawModel, targets: Targets, meas: np.random.Generator) -> 
     rows = list(zip(ev["date"], ev["source"], ev["target"].fillna(""), ev["move"].map(lambda m: MOVES[m].kind),
                     strict=True))
     counts = [count_moves(rows, c, f"{targets.last_year}-12") for c in targets.counts]
+    out = model.outcomes()
+    counts += rupture_counts(out["rupture"].astype(bool).tolist(), out["date"].tolist(), targets.last_year)
     return {"polls": polls, "bites": np.array(bites), "counts": np.array(counts, dtype=float), "latent": lat}
 
 

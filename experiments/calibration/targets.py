@@ -11,7 +11,9 @@ Three blocks, each the mean of squared standardised misses, summed, square-roote
   miss divided by ``sqrt(observed + 1)``, a Poisson-sized tolerance. Only the move types that
   events.csv logs exhaustively are counted: coercion, China's coercion episodes, alignment moves.
   Routine cooperation, statements and criticism are in the model's log every month and in
-  events.csv only when they made history, so their counts are no target.
+  events.csv only when they made history, so their counts are no target. Two more counts in the
+  block are the **ruptures**: spells of the ``rupture`` outcome starting in 2019–2020 (the record:
+  one) and in any other year of the window (the record: none), with the same tolerance.
 
 ``Targets.upto(year)`` keeps only what was known by the end of ``year``: the backtest fits on it.
 """
@@ -82,6 +84,22 @@ COUNTS = [
 ]
 
 
+#: The record's ruptures: one, starting in 2019-2020 (docs/model.md, rupture), and none elsewhere.
+RUPTURE_YEARS = ("2019", "2020")
+
+
+def rupture_counts(rupture: list[bool], dates: list[str], last_year: int) -> list[float]:
+    """(spells of ``rupture`` starting in 2019-2020, spells starting in another year), up to ``last_year``."""
+    inside = other = 0
+    for i, (r, d) in enumerate(zip(rupture, dates, strict=True)):
+        if r and (i == 0 or not rupture[i - 1]) and int(d[:4]) <= last_year:
+            if d[:4] in RUPTURE_YEARS:
+                inside += 1
+            else:
+                other += 1
+    return [float(inside), float(other)]
+
+
 def count_moves(rows: list[tuple[str, str, str, str]], c: Count, last_month: str) -> int:
     """``rows``: (YYYY-MM, source, target, kind). Moves of type ``c`` up to ``last_month``."""
     hits = sorted(r for r in rows if r[0] <= last_month and r[1] in c.sources and r[3] in c.kinds | c.record_kinds
@@ -125,7 +143,8 @@ class Targets:
         return {
             "polls": np.array([w.value for w in self.waves]),
             "bites": np.array([e.observed for e in self.episodes]),
-            "counts": np.array([count_moves(rows, c, f"{self.last_year}-12") for c in self.counts], dtype=float),
+            "counts": np.array([count_moves(rows, c, f"{self.last_year}-12") for c in self.counts]
+                               + [1.0 if self.last_year >= int(RUPTURE_YEARS[0]) else 0.0, 0.0]),
         }
 
     def scales(self) -> dict[str, np.ndarray]:

@@ -42,11 +42,6 @@ def arms_overview(unchanged_runs: pd.DataFrame, unchanged_out: pd.DataFrame, cha
         ax1.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.2, linewidth=0)
         ax1.plot(q.index, q[0.5], color=colour, linestyle=ls, linewidth=1.8, label=f"{label}: median, 50% band")
         plots.survival_curve(runs, months, label=label, ax=ax2, color=colour)
-    scenario = unchanged_runs["scenario"].iloc[0]
-    rule = plots.rupture_rule(unchanged_runs, scenario)
-    if rule is not None:
-        ax1.axhline(rule[0], color="#d6604d", linestyle="--", linewidth=1.2,
-                    label=f"rupture threshold ({rule[0]:+g} for {rule[1]} months)")
     ax1.axhline(0, color="#444444", linewidth=0.5, linestyle=":")
     ax1.set_xlabel("months since the start")
     ax1.set_ylabel(plots.outcome_label("jk_affinity"))
