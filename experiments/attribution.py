@@ -5,7 +5,7 @@ mechanism switched off in turn.
 prints the Korean and Japanese medians at the poll waves against the record, the months in which
 ruptures start, and the decided move rates per (source, target, kind) against ``events.csv``.
 
-``python -m experiments.attribution [--replications 150] [--scenarios a,b|all]`` prints,
+``python -m experiments.attribution [--replications 150] [--scenarios a,b|all] [--parameters posterior]`` prints,
 per scenario, the all-on row and one row per switched-off mechanism, with the change in P(thaw
 survives) against the all-on row. Replication ``r`` of every configuration uses seed ``r``
 (common random numbers), so differences between rows are paired. Used for docs/scenarios.md.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from model.schema import Mechanisms
@@ -26,9 +25,22 @@ SCENARIOS = ("baseline", "china_coerces_japan", "china_coerces_both", "us_retren
 MECHANISMS: tuple[str, ...] = tuple(Mechanisms.model_fields)
 
 
-def _run(args: tuple[str, str | None, int]) -> dict[str, Any]:
-    scenario, off, seed = args
+def posterior_params(seed: int) -> dict[str, float]:
+    """Replicate ``seed``'s posterior sample, chosen as a batch chooses it (experiments.design), so
+    every configuration of one replicate shares it and the rows stay paired."""
+    import numpy as np
+
+    from experiments.calibration import posterior
+    from experiments.design import POSTERIOR_STREAM
+
+    return posterior.draw(posterior.draw_index(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,))))
+
+
+def _run(args: tuple[str, str | None, int, bool]) -> dict[str, Any]:
+    scenario, off, seed, use_posterior = args
     overrides = {f"mechanisms.{off}": False} if off else {}
+    if use_posterior:
+        overrides = {**posterior_params(seed), **overrides}
     m = ThawModel(scenario, rng=seed, **overrides).run()
     s = m.summary()
     last = m.outcomes().iloc[-1]
@@ -37,10 +49,10 @@ def _run(args: tuple[str, str | None, int]) -> dict[str, Any]:
             "episodes": int(s["coercion_episodes"])}
 
 
-def table(scenario: str, replications: int, pool: ProcessPoolExecutor) -> list[dict[str, Any]]:
+def table(scenario: str, replications: int, pool: ProcessPoolExecutor, use_posterior: bool = False) -> list[dict[str, Any]]:
     rows = []
     for off in (None, *MECHANISMS):
-        res = list(pool.map(_run, [(scenario, off, r) for r in range(replications)], chunksize=10))
+        res = list(pool.map(_run, [(scenario, off, r, use_posterior) for r in range(replications)], chunksize=10))
         n = len(res)
         rows.append({"scenario": scenario, "off": off or "(all on)",
                      "p_survive": sum(r["survived"] for r in res) / n,
@@ -57,7 +69,7 @@ WAVES = {"kor_fav_jpn": {"2019-06": 31.7, "2020-10": 12.3, "2021-09": 20.5, "202
                          "2025-08": 24.8}}
 
 
-def hindcast(replications: int) -> None:
+def hindcast(replications: int, use_posterior: bool = False) -> None:
     import collections
     import statistics
 
@@ -69,7 +81,7 @@ def hindcast(replications: int) -> None:
     starts: collections.Counter = collections.Counter()
     episodes, red, rates = [], collections.Counter(), collections.Counter()
     for r in range(replications):
-        m = ThawModel("hindcast_2013_2025", rng=r).run()
+        m = ThawModel("hindcast_2013_2025", rng=r, **(posterior_params(r) if use_posterior else {})).run()
         o = m.outcomes().set_index("date")
         for series, waves in WAVES.items():
             for d in waves:
@@ -85,12 +97,14 @@ def hindcast(replications: int) -> None:
     print("rupture starts by year:", dict(starts), f"in {replications} runs")
     print(f"Chinese coercion episodes per run: {statistics.mean(episodes):.2f} (record 3: 2017, 2023, 2025)")
     print("red-line-triggered coercions per run by target:", {k: v / replications for k, v in red.items()})
-    rec = pd.read_csv("../shared/data/events.csv") if Path("../shared/data/events.csv").exists() else None
+    from importlib import resources
+
+    with resources.files("model").joinpath("data/events.csv").open() as f:
+        rec = pd.read_csv(f)
     kind_of = {"coerce": "coerce_econ", "alignment": "align", "history": "protest"}
     obs = collections.Counter()
-    if rec is not None:
-        rec = rec[(rec.date >= "2013") & (rec.date < "2026") & rec.target.notna()]
-        obs.update((a, b, kind_of.get(k, k)) for a, b, k in zip(rec.source, rec.target, rec.kind, strict=True))
+    rec = rec[(rec.date >= "2013") & (rec.date < "2026") & rec.target.notna()]
+    obs.update((a, b, kind_of.get(k, k)) for a, b, k in zip(rec.source, rec.target, rec.kind, strict=True))
     print("| source | target | kind | decided moves a year (model) | events.csv a year (all dated) |")
     print("|---|---|---|---|---|")
     for key, c in sorted(rates.items(), key=lambda x: -x[1]):
@@ -103,16 +117,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scenarios", default="baseline")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--hindcast", type=int, default=0, help="replications of the hindcast check instead")
+    ap.add_argument("--parameters", choices=("scenario", "posterior"), default="scenario",
+                    help="the scenarios' values, or one shipped posterior sample per replicate (as batches draw it)")
     args = ap.parse_args(argv)
+    post = args.parameters == "posterior"
     if args.hindcast:
-        hindcast(args.hindcast)
+        hindcast(args.hindcast, post)
         return
     names = SCENARIOS if args.scenarios == "all" else tuple(args.scenarios.split(","))
     print("| scenario | switched off | P(thaw survives) | Δ vs all on | KOR fav JPN | JPN fav KOR | JK affinity | episodes |")
     print("|---|---|---|---|---|---|---|---|")
     with ProcessPoolExecutor(args.workers) as pool:
         for name in names:
-            rows = table(name, args.replications, pool)
+            rows = table(name, args.replications, pool, post)
             p0 = rows[0]["p_survive"]
             for r in rows:
                 print(f"| {r['scenario']} | {r['off']} | {r['p_survive']:.2f} | {r['p_survive'] - p0:+.2f} | "

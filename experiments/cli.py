@@ -284,8 +284,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for key, e in record["parameters"].items():
         print(f"  {key:<40} mean {e['mean']:>8.4g}  90% [{e['q05']:.4g}, {e['q95']:.4g}]  shrinkage {e['shrinkage']:+.2f}")
     if args.apply:
+        from experiments.calibration.defaults import apply_defaults
+
         for path in apply(out):
             print(f"Applied: wrote {path}")
+        scenarios = Path(__file__).resolve().parent.parent / "scenarios"
+        for name, keys in apply_defaults(record, scenarios).items():
+            print(f"Applied: {scenarios / name}: {len(keys)} single-run defaults set to the posterior medians")
     else:
         print(f"Not applied: the package's posterior is unchanged (thaw calibrate --out {out} --apply to ship it)")
     return 0
@@ -424,7 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results/calibration", metavar="DIR",
                    help="folder for posterior.csv, posterior.json and pyabc's abc.db (default results/calibration)")
     p.add_argument("--apply", action="store_true",
-                   help="also copy the posterior into model/data/ (tracked files: only when asked)")
+                   help="also copy the posterior into model/data/ and set the scenarios' calibrated single-run "
+                        "defaults to its medians (tracked files: only when asked)")
     p.add_argument("--quick", action="store_true", help="a tiny budget, to check that it runs (seconds)")
     p.add_argument("--population", type=int, default=None, help="particles per generation (default 160)")
     p.add_argument("--generations", type=int, default=None, help="at most this many generations (default 8)")

@@ -18,7 +18,6 @@ from experiments.hindcast import COLUMNS, changes, fit, run_hindcast, waves
 from model import ThawModel, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORD = json.loads((ROOT / "model" / "data" / "calibration.json").read_text())
 
 
 def shipped_events() -> list[dict[str, str]]:
@@ -108,41 +107,39 @@ def test_waves_use_the_data_fieldwork_months():
     assert w[("jpn_fav_kor", 2013)].fieldwork == "2013-04" and w[("kor_fav_jpn", 2020)].value == 12.3
 
 
-def test_calibrated_defaults_in_the_scenarios_match_the_calibration_file():
-    """A value labelled "calibrated" is the calibration file's; a calibrated key that issue 9 set by
-    hand for the new opinion mechanism (or for the 2025 world) says so and that it awaits
-    ``thaw calibrate``, instead of carrying a stale "calibrated" label."""
-    # calibration.json is the earlier point fit behind the scenarios' single-run defaults; batches
-    # with parameters = "posterior" use model/data/posterior.csv instead (docs/calibration.md)
+def test_calibrated_defaults_in_the_scenarios_are_the_posterior_medians():
+    """A single run's value of a calibrated parameter is the shipped posterior's median, labelled
+    with its 90 % interval; every parameter the posterior holds is labelled so in the baseline
+    (the 2013 opinion levels: in the hindcast). Fails when the posterior is re-shipped without
+    ``thaw calibrate --apply`` setting the defaults, or a default is edited by hand."""
+    from experiments.calibration.defaults import source_text
+
+    post = json.loads((ROOT / "model" / "data" / "posterior.json").read_text())["parameters"]
     for name in ("baseline", "hindcast_2013_2025", "china_coerces_japan"):
         sc = load_scenario(name)
-        for key, entry in RECORD["parameters"].items():
-            if sc.sources[key].startswith("calibrated"):
-                assert sc.value(key) == pytest.approx(entry["value"]), (name, key)
-            else:
-                assert "calibrat" in sc.sources[key] and sc.value(key) != pytest.approx(entry["value"]), (name, key)
+        for key, src in sc.sources.items():
+            if src.startswith("calibrated"):
+                assert key in post, (name, key, "labelled calibrated but not in the posterior")
+                assert sc.value(key) == pytest.approx(post[key]["q50"], rel=1e-3), (name, key)
+                assert src == source_text(post[key]), (name, key)
+    base = load_scenario("baseline")
+    assert all(base.sources[k].startswith("calibrated") for k in post if ".opinion_level." not in k)
 
 
-def test_calibration_record_states_its_method_and_fit():
-    assert "scipy.optimize" in RECORD["method"] and "common random numbers" in RECORD["method"]
+def test_the_defaults_writer_rewrites_only_the_keys_value_and_source():
+    from experiments.calibration.defaults import rewrite
 
-
-def test_calibration_record_is_reproduced_by_the_model():
-    """Re-simulate the recorded point fit (the scenarios' single-run defaults) on its own seeds: the
-    poll medians must be what the record says, up to the rounding of the stored values. Fails when
-    the record is stale or the model has changed behaviour; the ABC posterior has its own tests."""
-    import numpy as np
-
-    from experiments.hindcast import waves
-
-    fieldwork = {(w.series, w.year): w.fieldwork for w in waves()}
-    params = {k: e["value"] for k, e in RECORD["parameters"].items()}
-    runs = [ThawModel(RECORD["scenario"], rng=seed, **params).run().outcomes().set_index("date")
-            for seed in range(RECORD["seeds"])]
-    for p in RECORD["polls"]:
-        month = fieldwork[(p["series"], p["year"])]
-        median = float(np.median([r.at[month, p["series"]] for r in runs]))
-        assert median == pytest.approx(p["model_median"], abs=1.5), p
+    text = ('# a comment\n[dynamics.opinion]\nresponse = { value = 10.0, source = "assumption" }  # kept\n'
+            'relaxation = { value = 0.1, source = "x" }\n[states.KOR.opinion_level]\nJPN = { value = 1, source = "y" }\n')
+    entry = {"q05": 4.0, "q50": 5.5, "q95": 7.25}
+    out, done = rewrite(text, {"dynamics.opinion.response": entry, "states.KOR.opinion_level.JPN": entry,
+                               "dynamics.trade.recovery_months": entry})
+    assert done == ["dynamics.opinion.response", "states.KOR.opinion_level.JPN"]
+    lines = out.splitlines()
+    assert lines[0] == "# a comment" and lines[3] == 'relaxation = { value = 0.1, source = "x" }'
+    assert lines[2].startswith("response = { value = 5.5, source = \"calibrated: posterior median")
+    assert lines[2].endswith("# kept")
+    assert "[4, 7.25]" in lines[2] and lines[5].startswith("JPN = { value = 5.5,")
 
 
 def test_thaw_hindcast_command(tmp_path, capsys):

@@ -67,35 +67,77 @@ def summarise_posterior(df: pd.DataFrame, w: np.ndarray, table: list[priors.Prio
     return out
 
 
-def ridge_transition(ridge: float = 1e-3):
+def ridge_transition(ridge: float = 1e-3, table: list[priors.Prior] | None = None, defensive: float = 0.1,
+                     scaling: float = 4.0):
     """pyabc's default kernel (a multivariate normal around each particle, Silverman bandwidth) with
-    a relative ridge on its covariance. With 16 parameters and unequal weights the weighted sample
-    covariance can be singular (effective sample size below the dimension); pyabc then evaluates a
-    degenerate normal, gives a proposal a density of 0 and an infinite weight, and stops (it did, in
-    the first full run). ``cov + ridge * diag(cov)`` keeps the kernel proper; where the weights sit
-    on one particle the weighted covariance is zero, so the diagonal is floored at a hundredth of the
-    particles' unweighted variance."""
+    two safeguards.
+
+    A relative ridge on its covariance: with many parameters and unequal weights the weighted
+    sample covariance can be singular (effective sample size below the dimension); pyabc then
+    evaluates a degenerate normal, gives a proposal a density of 0 and an infinite weight, and
+    stops (it did, in the first full run). ``cov + ridge * diag(cov)`` keeps the kernel proper;
+    where the weights sit on one particle the weighted covariance is zero, so the diagonal is
+    floored at a hundredth of the particles' unweighted variance and at a hundredth of the prior's
+    sd squared (a kernel narrower than that overflows its density in 26 dimensions), and the ridge
+    is raised until the kernel is proper.
+
+    A defensive mixture with the prior (Hesterberg 1995): a share ``defensive`` of proposals is
+    drawn from the prior, and the proposal density is ``defensive · prior + (1 − defensive) ·
+    kernel``. An importance weight prior / proposal is then at most 1 / ``defensive``. Without it,
+    with 26 parameters, a single particle in the kernel's thin tail took 94 % of the weight (an
+    effective sample size of 1.1 of 160).
+
+    A kernel four times Silverman's covariance (``scaling``): in 26 dimensions the importance
+    weights prior / proposal vary by orders of magnitude between particles under Silverman's
+    bandwidth, so a few particles take all the weight. Measured on a 40-particle, 4-generation run
+    (seed 5): effective sample size 21 of 40 at scaling 1, 40 of 40 at scaling 4, for about the
+    same final epsilon (8.8 against 8.6) and 47 % more simulations."""
     import scipy.stats as st
+    from pyabc.parameters import Parameter
     from pyabc.transition import MultivariateNormalTransition
 
-    class RidgeTransition(MultivariateNormalTransition):
+    table = priors.PARAMETERS if table is None else table
+    dists = {p.key: p.scipy() for p in table}
+
+    def prior_var_floor(columns: list[str]) -> np.ndarray:
+        return np.array([(1e-2 * dists[k].std()) ** 2 for k in columns])
+
+    class DefensiveRidgeTransition(MultivariateNormalTransition):
         def fit(self, X, w) -> None:
-            super().fit(X, w)
-            floor = 1e-2 * np.var(np.asarray(X, dtype=float), axis=0) + 1e-10
-            d = np.diag(np.maximum(np.diag(self.cov), floor))
+            from pyabc.transition.util import smart_cov
+
+            self._X_arr = X.to_numpy(dtype=float)
+            w = np.asarray(w, dtype=float)
+            ess = 1.0 / float((w**2).sum())
+            # all the weight on one particle: the weighted covariance is 0/0, use the particles' spread
+            sample = smart_cov(self._X_arr, w) if ess >= 2.0 else np.atleast_2d(np.cov(self._X_arr.T))
+            cov = sample * self.bandwidth_selector(ess, sample.shape[0]) ** 2 * self.scaling
+            floor = np.maximum(1e-2 * np.var(self._X_arr, axis=0), prior_var_floor(list(X.columns)))
+            d = np.diag(np.maximum(np.diag(cov), floor))
             r = ridge
             while True:  # a population smaller than the dimension: raise the ridge until the kernel is proper
-                cov = self.cov + r * d
                 try:
-                    self.normal = st.multivariate_normal(cov=cov, allow_singular=False)
+                    self.normal = st.multivariate_normal(cov=cov + r * d, allow_singular=False)
                     break
                 except (np.linalg.LinAlgError, ValueError):
                     if r >= 1.0:
                         raise
                     r *= 10.0
-            self.cov = cov
+            self.cov = cov + r * d
+            self._range = np.arange(len(X))
 
-    return RidgeTransition()
+        def rvs_single(self) -> Parameter:
+            if np.random.random() < defensive:  # pyabc seeds numpy's global generator per particle slot
+                return Parameter({k: float(dists[k].ppf(np.random.random())) for k in self.X.columns})
+            return super().rvs_single()
+
+        def _prior_pdf(self, x: np.ndarray) -> float:
+            return float(np.prod([dists[k].pdf(v) for k, v in zip(self.X.columns, x, strict=True)]))
+
+        def _pdf_single(self, x: np.ndarray):
+            return defensive * self._prior_pdf(x) + (1.0 - defensive) * super()._pdf_single(x)
+
+    return DefensiveRidgeTransition(scaling=scaling)
 
 
 def effective_sample_size(w: np.ndarray) -> float:
@@ -135,7 +177,7 @@ def calibrate(out: str | Path, budget: Budget = Budget(), targets: Targets | Non
     sampler = make_sampler(budget.workers, budget.seed, _bar(log))
     np.random.seed(budget.seed)  # pyabc draws the first population and its bookkeeping from numpy's global state
     abc = pyabc.ABCSMC(abc_model(targets, scenario), priors.pyabc_prior(table), make_distance(targets),
-                       population_size=budget.population, sampler=sampler, transitions=ridge_transition(),
+                       population_size=budget.population, sampler=sampler, transitions=ridge_transition(table=table),
                        eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
     db_dir = out if keep_db else Path(tempfile.mkdtemp(prefix="thaw-abc-"))
     db = db_dir / "abc.db"
@@ -147,7 +189,8 @@ def calibrate(out: str | Path, budget: Budget = Budget(), targets: Targets | Non
         logging.getLogger(name).setLevel(logging.WARNING)
     abc.new(f"sqlite:///{db}", observed)
     log(f"calibrate: {len(table)} parameters, {len(targets.waves)} poll readings, {len(targets.episodes)} coercion "
-        f"bites, {len(targets.counts)} move counts to {targets.last_year}; population {budget.population}, at most "
+        f"bites, {len(targets.counts)} move counts and 2 rupture counts to {targets.last_year}; "
+        f"population {budget.population}, at most "
         f"{budget.generations} generations or {budget.max_minutes:g} min, {budget.workers} worker(s), seed {budget.seed}")
     history = abc.run(minimum_epsilon=budget.min_epsilon, max_nr_populations=budget.generations,
                       max_walltime=timedelta(minutes=budget.max_minutes))
@@ -180,10 +223,10 @@ def write_posterior(history: Any, out: Path, budget: Budget, targets: Targets, s
     posterior.insert(0, "draw", range(len(df)))
     posterior.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
     record = {
-        "method": "ABC-SMC (pyabc), multivariate-normal kernel per particle (Silverman bandwidth, relative ridge "
-                  "1e-3 on the covariance), epsilon = median of the last population's distances; distance = sqrt of "
-                  "the summed mean squared standardised misses of three blocks (polls through the measurement "
-                  "model, coercion bites, move counts); docs/calibration.md",
+        "method": "ABC-SMC (pyabc), multivariate-normal kernel per particle (4 x Silverman's covariance, relative "
+                  "ridge 1e-3) mixed with the prior (10 % defensive share); epsilon = median of the last population's "
+                  "distances; distance = sqrt of the summed mean squared standardised misses of three blocks (polls "
+                  "through the measurement model, coercion bites, move and rupture counts); docs/calibration.md",
         "pyabc": metadata.version("pyabc"),
         "scenario": scenario,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -194,7 +237,8 @@ def write_posterior(history: Any, out: Path, budget: Budget, targets: Targets, s
                    "min_epsilon": budget.min_epsilon, "max_minutes": budget.max_minutes, "workers": budget.workers},
         "fitted_to_year": targets.last_year,
         "targets": {"poll_readings": len(targets.waves), "bites": [e.label for e in targets.episodes],
-                    "counts": [c.label for c in targets.counts],
+                    "counts": [c.label for c in targets.counts]
+                    + ["rupture spells starting 2019-2020", "rupture spells starting in other years"],
                     "observed": {k: v.tolist() for k, v in observed.items()}},
         "generations": gens,
         "evaluations": int(sum(g["evaluations"] for g in gens)),

@@ -1,0 +1,125 @@
+"""Regression tests on distributions, with the shipped posterior (issue 9, item 7).
+
+Golden event logs pin single runs exactly; these pin what a batch reports. They run each
+replicate on its own posterior sample (chosen from its seed as a batch chooses it), so they test
+the model *and* the shipped posterior together.
+
+- The hindcast's 2019→2020 fall in Korean favourability of Japan is record-sized (median at least
+  10 points), the record's 2025 reading lies inside the model's 90 % band, and without coercion the
+  fall loses its trade part.
+- Each shipped scenario's end-of-horizon distribution (Korean favourability of Japan, Japan–Korea
+  affinity) and survival share are compared with a stored reference sample (``tests/golden/
+  distributions.csv``, 200 runs per scenario on seeds 10 000 …) by two-sample tests on *other*
+  seeds (100 runs, 20 000 …): Kolmogorov–Smirnov for the two outcomes, Fisher's exact test for
+  survival. Tolerance: each test fails at p < 0.001; with 24 tests a correct model fails the file
+  with probability about 2.4 % per fresh set of seeds, and these seeds are fixed, so it passes or
+  fails deterministically. A change that moves a scenario's outcome by half its sd fails (tested). Regenerate with
+  ``python tests/test_distributions.py`` when a change is meant to move them, and say so.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from experiments.attribution import posterior_params
+from model import ThawModel
+
+GOLDEN = Path(__file__).parent / "golden" / "distributions.csv"
+SCENARIOS = ("baseline", "china_coerces_japan", "china_coerces_both", "us_retrenchment", "history_flareup",
+             "leader_turnover", "quad_squad_inclusion", "tech_partnership")
+REFERENCE_SEEDS, TEST_SEEDS = range(10_000, 10_200), range(20_000, 20_100)
+ALPHA = 0.001
+HINDCAST_SEEDS = range(30)
+
+
+def one(args: tuple[str, int]) -> tuple[str, int, float, float, bool]:
+    scenario, seed = args
+    m = ThawModel(scenario, rng=seed, **posterior_params(seed)).run()
+    last = m.outcomes().iloc[-1]
+    return scenario, seed, float(last["kor_fav_jpn"]), float(last["jk_affinity"]), bool(m.summary()["thaw_survived"])
+
+
+def sample(seeds: range, workers: int = 2) -> list[tuple[str, int, float, float, bool]]:
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(one, [(s, seed) for s in SCENARIOS for seed in seeds], chunksize=20))
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    return sample(TEST_SEEDS)
+
+
+def reference() -> list[tuple[str, int, float, float, bool]]:
+    with GOLDEN.open() as f:
+        return [(r["scenario"], int(r["seed"]), float(r["kor_fav_jpn"]), float(r["jk_affinity"]),
+                 r["thaw_survived"] == "True") for r in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario_distributions_have_not_drifted(scenario, fresh):
+    ref = [r for r in reference() if r[0] == scenario]
+    new = [r for r in fresh if r[0] == scenario]
+    assert len(ref) == len(REFERENCE_SEEDS) and len(new) == len(TEST_SEEDS)
+    for col, name in ((2, "kor_fav_jpn"), (3, "jk_affinity")):
+        p = stats.ks_2samp([r[col] for r in ref], [r[col] for r in new]).pvalue
+        assert p >= ALPHA, f"{scenario}: {name} drifted (KS p = {p:.2g}); regenerate only if meant"
+    table = [[sum(r[4] for r in ref), sum(not r[4] for r in ref)], [sum(r[4] for r in new), sum(not r[4] for r in new)]]
+    p = stats.fisher_exact(table).pvalue
+    assert p >= ALPHA, f"{scenario}: P(thaw survives) drifted ({table}, Fisher p = {p:.2g})"
+
+
+def test_the_drift_test_catches_a_shifted_distribution(fresh):
+    """The tolerance is not so loose that nothing fails: the baseline's Korean favourability moved by
+    half its sd is caught."""
+    ref = [r[2] for r in reference() if r[0] == "baseline"]
+    new = np.array([r[2] for r in fresh if r[0] == "baseline"])
+    assert stats.ks_2samp(ref, new + np.std(ref) / 2).pvalue < ALPHA
+
+
+def hindcast_readings(**overrides) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {"2019-06": [], "2020-10": [], "2025-08": []}
+    for seed in HINDCAST_SEEDS:
+        o = ThawModel("hindcast_2013_2025", rng=seed, **{**posterior_params(seed), **overrides}).run().outcomes()
+        o = o.set_index("date")["kor_fav_jpn"]
+        for d in out:
+            out[d].append(float(o[d]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def hindcast():
+    return hindcast_readings()
+
+
+def test_hindcast_2019_to_2020_fall_is_record_sized(hindcast):
+    fall = statistics.median(hindcast["2019-06"]) - statistics.median(hindcast["2020-10"])
+    assert fall >= 10.0, f"median fall 2019-06 -> 2020-10 {fall:.1f} points (record 19.4)"
+
+
+def test_the_records_2025_reading_is_inside_the_models_90_band(hindcast):
+    lo, hi = np.quantile(hindcast["2025-08"], [0.05, 0.95])
+    assert lo <= 52.4 <= hi or lo <= 38.0 <= hi, (lo, hi)  # EAI online 52.4 %, Gallup telephone 38 %
+
+
+def test_without_coercion_the_2019_fall_loses_its_trade_part(hindcast):
+    off = hindcast_readings(**{"mechanisms.coercion": False})
+    fall_on = statistics.median(hindcast["2019-06"]) - statistics.median(hindcast["2020-10"])
+    fall_off = statistics.median(off["2019-06"]) - statistics.median(off["2020-10"])
+    assert fall_off < fall_on - 5.0, (fall_on, fall_off)
+
+
+if __name__ == "__main__":  # regenerate the reference sample
+    rows = sample(REFERENCE_SEEDS)
+    with GOLDEN.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["scenario", "seed", "kor_fav_jpn", "jk_affinity", "thaw_survived"])
+        for r in rows:
+            w.writerow([r[0], r[1], f"{r[2]:.6f}", f"{r[3]:.6f}", r[4]])
+    print(f"wrote {GOLDEN}: {len(rows)} runs")
