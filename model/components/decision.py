@@ -178,8 +178,9 @@ class Decision(Component):
         apply = state.apply_move
         memory = state.relations.memory
         coercion = self.coercion
+        utilities = self._utilities
         for plan in self.plans[s]:
-            utils = self._utilities(s, plan)
+            utils = utilities(s, plan)
             try:
                 weights = [exp(lam * u) for u in utils]
                 hold = 1.0  # exp(lam * 0): holding scores zero
@@ -190,16 +191,16 @@ class Decision(Component):
             r = rnd() * (hold + sum(weights)) - hold
             if r < 0.0:
                 continue
-            i = 0
-            for w in weights:
+            opts = plan[4]
+            for i, w in enumerate(weights):
                 if r < w:
+                    chosen = opts[i]
                     break
                 r -= w
-                i += 1
-            opts = plan[4]
-            chosen = opts[i] if i < len(opts) else opts[-1]  # rounding may leave r just above the last weight
+            else:
+                chosen = opts[-1]  # rounding may leave r just above the last weight
             t, tools = plan[0], chosen.tools
-            if chosen.role == COERCE and coercion is not None and s == plan[5]:
+            if chosen.role == COERCE and s == plan[5] and coercion is not None:
                 move, intensity, trigger = coercion.choose(state, t, chosen.kind, tools)
             else:
                 move = tools[0] if len(tools) == 1 else tools[int(rnd() * len(tools))]
