@@ -95,6 +95,9 @@ class Relations:
 #: of times, and reading the pydantic state tables is a sixth of building a model.
 _INITIAL: dict[int, tuple[Scenario, tuple[str, ...], Relations]] = {}
 _INITIAL_MAX = 64
+#: Per scenario object, cast and component list: the positions of the move hooks acting on each
+#: (source, target, kind) (see ``State.set_move_hooks``).
+_HOOK_INDEX: dict[tuple, tuple[Scenario, dict[tuple[int, int, str], tuple[int, ...]]]] = {}
 
 
 def initial_relations(params: Scenario, codes: tuple[str, ...]) -> Relations:
@@ -113,7 +116,7 @@ class State:
 
     __slots__ = ("params", "mechanisms", "roles", "codes", "n", "random", "month", "date", "start", "horizon",
                  "relations", "capital", "leaders", "credibility", "commitment", "hedge", "agreements_in_force",
-                 "event_log", "leader_log", "out", "_hooks", "_hook_table", "_move_table")
+                 "event_log", "leader_log", "out", "_hooks", "_hook_table", "_move_table", "_hook_index")
 
     def __init__(self, params: Scenario, roles: Roles, rng: _random.Random, horizon: int, start_date: str):
         self.params = params
@@ -141,6 +144,7 @@ class State:
         self._hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]] = []
         self._hook_table: list[dict[str, tuple[MoveHook, ...]]] = []
         self._move_table: list[dict[str, tuple]] = []
+        self._hook_index: dict[tuple[int, int, str], tuple[int, ...]] = {}
 
     # -----------------------------------------------------------------------------------------
     def set_move_hooks(self, hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]]) -> None:
@@ -149,13 +153,27 @@ class State:
         self._hooks = hooks
         self._hook_table = [{} for _ in range(self.n * self.n)]
         self._move_table = [{} for _ in range(self.n * self.n)]
+        # Which hooks act on which (pair, kind) is the same in every run of a scenario with the same
+        # components: worked out once, shared by id(params) (the scenario is kept with it).
+        key = (id(self.params), self.roles, tuple(type(getattr(a, "__self__", a)) for _, a in hooks))
+        hit = _HOOK_INDEX.get(key)
+        if hit is None or hit[0] is not self.params:
+            if len(_HOOK_INDEX) >= _INITIAL_MAX:
+                del _HOOK_INDEX[next(iter(_HOOK_INDEX))]
+            hit = _HOOK_INDEX[key] = (self.params, {})
+        self._hook_index = hit[1]
 
     def hooks_for(self, s: int, t: int, kind: str) -> tuple[MoveHook, ...]:
         """The hooks that act on a move of ``kind`` from ``s`` to ``t``, worked out on first use."""
         by_kind = self._hook_table[s * self.n + t]
         found = by_kind.get(kind)
         if found is None:
-            found = by_kind[kind] = tuple(h for h, acts in self._hooks if acts(self.roles, s, t, kind))
+            index = self._hook_index.get((s, t, kind))
+            if index is None:
+                index = self._hook_index[s, t, kind] = tuple(
+                    i for i, (_, acts) in enumerate(self._hooks) if acts(self.roles, s, t, kind))
+            hooks = self._hooks
+            found = by_kind[kind] = tuple([hooks[i][0] for i in index])
         return found
 
     def apply_move(self, s: int, t: int, move_name: str, intensity: float, trigger: str,
