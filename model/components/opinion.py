@@ -55,13 +55,26 @@ class Opinion(Component):
         x = self.scale[mv.kind] * gi
         if mv.name in HEADLINE_MOVES:
             x *= self.headline
-        if x:
-            impulse(state, ts, x * self.negativity if x < 0 else x, self.persistence)
+        if x:  # impulse(state, ts, x, persistence), written out: it runs on every move
+            R = state.relations
+            O = R.opinion
+            o = O[ts]
+            # a fall, weighed by negativity, scaled by the room left below; a rise by the room above
+            new = o + x * self.negativity * (o / 50.0) if x < 0 else o + x * ((100.0 - o) / 50.0)
+            new = 0.0 if new < 0.0 else 100.0 if new > 100.0 else new
+            R.opinion_shock[ts] += (new - o) * (1.0 - self.persistence)
+            O[ts] = new
 
     def on_end(self, state: State) -> None:
         R = state.relations
         O, S, M = R.opinion, R.opinion_shock, R.measures
         k, keep, g = self.relaxation, self.keep, self.grievance
+        if not (g and any(M)):  # no measures in force (most months): the loop below, list by list
+            anchor = [o - sh for o, sh in zip(O, S, strict=True)]
+            anchor = [a + k * (lv - a) for a, lv in zip(anchor, R.opinion_level, strict=True)]
+            S[:] = [sh * keep for sh in S]
+            O[:] = [0.0 if (x := a + sh) < 0.0 else 100.0 if x > 100.0 else x for a, sh in zip(anchor, S, strict=True)]
+            return
         for i, (o, sh, lv, m) in enumerate(zip(O, S, R.opinion_level, M, strict=True)):
             anchor = o - sh
             anchor += k * (lv - anchor)
