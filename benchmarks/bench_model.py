@@ -2,20 +2,26 @@
 
 The floor is a bare 4-agent Mesa model that only shuffles its agents and collects one reporter a
 month: what any Mesa model of this size pays before doing anything. The two are timed in
-alternation so that machine noise hits both alike. Run: ``python benchmarks/bench_model.py``.
+alternation so that machine noise hits both alike. Run: ``python benchmarks/bench_model.py``;
+``--profile`` adds each top function's share of a run's time (cProfile, tottime), after the timing.
+Mesa's own ``batch_run`` is compared with Thaw's batch runner in ``benchmarks/bench_batch.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import time
+from pathlib import Path
 
 import mesa
 
 from model import ThawModel, load_scenario
 
 MONTHS = 60
+ROOT = str(Path(__file__).resolve().parents[1]) + "/"
 
 
 class _Idle(mesa.Agent):
@@ -52,9 +58,28 @@ def time_floor(seed: int) -> float:
     return time.perf_counter() - t
 
 
+def profile(scenario, runs: int, top: int) -> None:
+    """Share of the run time spent in each function's own code (cProfile's tottime; the profiler
+    inflates call-heavy code, so read the shares, not the milliseconds)."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for seed in range(runs):
+        time_thaw(seed, scenario)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values())
+    rows = sorted(((v[2], v[3], v[1], k) for k, v in stats.items()), reverse=True)[:top]
+    print(f"\nprofile of {runs} runs (own time share, cumulative share, calls per run, function):")
+    for own, cum, calls, (path, line, name) in rows:
+        where = path.split("site-packages/")[-1].removeprefix(ROOT)
+        print(f"  {100 * own / total:5.1f} %  {100 * cum / total:5.1f} %  {calls / runs:8.1f}  {name}  ({where}:{line})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--profile", action="store_true", help="also print the top functions' share of the time")
+    ap.add_argument("--top", type=int, default=15, help="how many functions --profile lists")
     args = ap.parse_args()
     scenario = load_scenario("baseline")  # loading is per batch, not per run
     for seed in range(20):  # warm-up
@@ -67,6 +92,8 @@ def main() -> None:
     print(f"thaw baseline, {MONTHS} months:  median {t:.2f} ms/run over {args.runs} runs")
     print(f"mesa floor (4 agents, shuffle, 1 reporter): median {f:.2f} ms/run")
     print(f"ratio thaw / floor: {t / f:.1f}  (target: <= 5)")
+    if args.profile:
+        profile(scenario, min(args.runs, 200), args.top)
 
 
 if __name__ == "__main__":

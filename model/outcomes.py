@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from operator import call
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -43,18 +45,21 @@ class OutcomeCollector(mesa.DataCollector):
     """
 
     def __init__(self) -> None:
-        super().__init__(model_reporters={c: _reporter(c) for c in OUTCOME_COLUMNS})
-        self._columns = [(self.model_vars[c], c) for c in OUTCOME_COLUMNS]
+        super().__init__(model_reporters=_REPORTERS)
+        self._appends = [self.model_vars[c].append for c in OUTCOME_COLUMNS]  # the lists are never replaced
 
     def collect(self, model: ThawModel) -> None:
         self._collection_steps.append(model.time)
-        out = model.state.out
-        for values, c in self._columns:
-            values.append(out[c])
+        # values.append(out[c]) for every column, looped in C (itertools' "consume" recipe)
+        _consume(map(call, self._appends, map(model.state.out.__getitem__, OUTCOME_COLUMNS)))
 
 
 def _reporter(column: str):
     return lambda model: model.state.out[column]
+
+
+_REPORTERS = {c: _reporter(c) for c in OUTCOME_COLUMNS}  # built once, not once per model
+_consume = deque(maxlen=0).extend
 
 
 def summarise(model: ThawModel) -> dict[str, Any]:

@@ -64,6 +64,14 @@ class Relations:
         return cls(len(codes), opinion=matrix("opinion", 50.0), opinion_level=matrix("opinion_level", 50.0),
                    threat=threat, threat_level=threat, affinity=matrix("affinity"), exposure=matrix("exposure"))
 
+    def copy(self) -> Relations:
+        """An independent copy (every list copied)."""
+        new = Relations.__new__(Relations)
+        new.n = self.n
+        for name in self.FIELDS:
+            setattr(new, name, getattr(self, name)[:])
+        return new
+
     def get(self, name: str, holder: int, other: int) -> float:
         """One named pairwise value, e.g. ``get("opinion", KOR, JPN)``: Korea's favourability of Japan."""
         if name not in self.FIELDS:
@@ -83,13 +91,33 @@ class Relations:
         return {name: self.matrix(name) for name in self.FIELDS}
 
 
+#: The initial relations of recently built scenarios, by ``id(params)`` (the scenario is kept with
+#: them, so that its id cannot be reused while cached): a batch builds the same scenario thousands
+#: of times, and reading the pydantic state tables is a sixth of building a model.
+_INITIAL: dict[int, tuple[Scenario, tuple[str, ...], Relations]] = {}
+_INITIAL_MAX = 64
+#: Per scenario object, cast and component list: the positions of the move hooks acting on each
+#: (source, target, kind) (see ``State.set_move_hooks``).
+_HOOK_INDEX: dict[tuple, tuple[Scenario, dict[tuple[int, int, str], tuple[int, ...]]]] = {}
+
+
+def initial_relations(params: Scenario, codes: tuple[str, ...]) -> Relations:
+    """A fresh copy of the scenario's initial relations, built from its state tables once."""
+    hit = _INITIAL.get(id(params))
+    if hit is None or hit[0] is not params or hit[1] != codes:
+        if len(_INITIAL) >= _INITIAL_MAX:
+            del _INITIAL[next(iter(_INITIAL))]  # the oldest
+        hit = _INITIAL[id(params)] = (params, codes, Relations.from_states(codes, params.state_map()))
+    return hit[2].copy()
+
+
 class State:
     """Everything the mechanisms share. Mechanism-private state (trade cuts, agreements, episodes,
     tallies) lives on the component that owns it."""
 
     __slots__ = ("params", "mechanisms", "roles", "codes", "n", "random", "month", "date", "start", "horizon",
                  "relations", "capital", "leaders", "credibility", "commitment", "hedge", "agreements_in_force",
-                 "event_log", "leader_log", "out", "_hooks", "_hook_table")
+                 "event_log", "leader_log", "out", "_hooks", "_hook_table", "_move_table", "_hook_index")
 
     def __init__(self, params: Scenario, roles: Roles, rng: _random.Random, horizon: int, start_date: str):
         self.params = params
@@ -103,7 +131,7 @@ class State:
         self.start = params.start
         self.horizon = horizon
         states = params.state_map()
-        self.relations = Relations.from_states(self.codes, states)
+        self.relations = initial_relations(params, self.codes)
         self.capital = [states[c].political_capital for c in self.codes]
         self.leaders: list[Leader] = [states[c].leader for c in self.codes]
         patron = states[self.codes[roles.patron]]
@@ -116,6 +144,8 @@ class State:
         self.out: dict[str, Any] = {}  # this month's outcome values, written in the measure phase
         self._hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]] = []
         self._hook_table: list[dict[str, tuple[MoveHook, ...]]] = []
+        self._move_table: list[dict[str, tuple]] = []
+        self._hook_index: dict[tuple[int, int, str], tuple[int, ...]] = {}
 
     # -----------------------------------------------------------------------------------------
     def set_move_hooks(self, hooks: list[tuple[MoveHook, Callable[[Roles, int, int, str], bool]]]) -> None:
@@ -123,13 +153,28 @@ class State:
         for which (source, target, kind) it acts."""
         self._hooks = hooks
         self._hook_table = [{} for _ in range(self.n * self.n)]
+        self._move_table = [{} for _ in range(self.n * self.n)]
+        # Which hooks act on which (pair, kind) is the same in every run of a scenario with the same
+        # components: worked out once, shared by id(params) (the scenario is kept with it).
+        key = (id(self.params), self.roles, tuple(type(getattr(a, "__self__", a)) for _, a in hooks))
+        hit = _HOOK_INDEX.get(key)
+        if hit is None or hit[0] is not self.params:
+            if len(_HOOK_INDEX) >= _INITIAL_MAX:
+                del _HOOK_INDEX[next(iter(_HOOK_INDEX))]
+            hit = _HOOK_INDEX[key] = (self.params, {})
+        self._hook_index = hit[1]
 
     def hooks_for(self, s: int, t: int, kind: str) -> tuple[MoveHook, ...]:
         """The hooks that act on a move of ``kind`` from ``s`` to ``t``, worked out on first use."""
         by_kind = self._hook_table[s * self.n + t]
         found = by_kind.get(kind)
         if found is None:
-            found = by_kind[kind] = tuple(h for h, acts in self._hooks if acts(self.roles, s, t, kind))
+            index = self._hook_index.get((s, t, kind))
+            if index is None:
+                index = self._hook_index[s, t, kind] = tuple(
+                    i for i, (_, acts) in enumerate(self._hooks) if acts(self.roles, s, t, kind))
+            hooks = self._hooks
+            found = by_kind[kind] = tuple([hooks[i][0] for i in index])
         return found
 
     def apply_move(self, s: int, t: int, move_name: str, intensity: float, trigger: str,
@@ -138,20 +183,33 @@ class State:
 
         A dated event may log (and weigh) its recorded CAMEO code instead of the move's own.
         """
+        st = s * self.n + t
+        entry = self._move_table[st].get(move_name) if cameo_code is None else None
+        if entry is None:
+            entry = self._move_entry(s, t, move_name, cameo_code)
+        hooks, mv, ts, code, goldstein, g10, source, target = entry
+        gi = g10 * intensity
+        for hook in hooks:
+            hook(self, s, t, st, ts, mv, goldstein, gi, intensity)
+        self.event_log.append((self.month, self.date, source, target, move_name, code, goldstein, intensity, trigger))
+
+    def _move_entry(self, s: int, t: int, move_name: str, cameo_code: str | None) -> tuple:
+        """What ``apply_move`` needs of a move from ``s`` to ``t`` that does not change in a run: its
+        hooks, the move, the reverse index, its code and Goldstein weight (and that weight / 10),
+        the two codes. Kept per (pair, move) unless the code is a dated event's own."""
         mv = MOVES[move_name]
         code = cameo_code or mv.cameo_code
         goldstein = GOLDSTEIN[code]
-        gi = goldstein / 10.0 * intensity
-        n = self.n
-        st, ts = s * n + t, t * n + s
-        hooks = self._hook_table[st].get(mv.kind)
-        for hook in hooks if hooks is not None else self.hooks_for(s, t, mv.kind):
-            hook(self, s, t, st, ts, mv, goldstein, gi, intensity)
-        codes = self.codes
-        self.event_log.append((self.month, self.date, codes[s], codes[t], move_name, code, goldstein, intensity, trigger))
+        entry = (self.hooks_for(s, t, mv.kind), mv, t * self.n + s, code, goldstein, goldstein / 10.0,
+                 self.codes[s], self.codes[t])
+        if cameo_code is None:
+            self._move_table[s * self.n + t][move_name] = entry
+        return entry
 
     def set_leader(self, i: int, leader: Leader, how: str) -> None:
-        self.leaders[i] = Leader.model_validate(leader.model_dump(include=set(Leader.model_fields)))
+        """Put ``leader`` in office in state ``i`` (a candidate becomes a plain ``Leader``: its
+        fields were validated with the scenario, so they are copied, not validated again)."""
+        self.leaders[i] = Leader.model_construct(**{f: getattr(leader, f) for f in Leader.model_fields})
         self.leader_log.append((self.month, self.date, self.codes[i], leader.name, how))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from model.catalogue import Move
 from model.components.base import Component
-from model.state import State, clip
+from model.state import State
 
 
 class Affinity(Component):
@@ -29,8 +29,10 @@ class Affinity(Component):
                 intensity: float) -> None:
         A = state.relations.affinity
         r = self.response * gi
-        A[ts] = clip(A[ts] + r, -1.0, 1.0)
-        A[st] = clip(A[st] + 0.5 * r, -1.0, 1.0)
+        a = A[ts] + r  # clip(a, -1, 1), written out: it runs on every move
+        A[ts] = -1.0 if a < -1.0 else 1.0 if a > 1.0 else a
+        a = A[st] + 0.5 * r
+        A[st] = -1.0 if a < -1.0 else 1.0 if a > 1.0 else a
 
     def on_end(self, state: State) -> None:
         """Runs before opinion's month end: the baseline is this month's favourability."""

@@ -55,16 +55,18 @@ class Agreements(Component):
         ag, month = self.p, state.month
         window = ag.window
         a, b = state.roles.allies
-        in_force = {x["area"] for x in self.agreements if x["lapsed"] is None}
         pending = self.pending
-        for area in list(pending[a]):
-            ma, mb = pending[a][area], pending[b].get(area)
-            if mb is not None and area not in in_force and month - min(ma, mb) < window:
-                la, lb = state.leaders[a], state.leaders[b]
-                self.agreements.append({"area": area, "signed": month, "lapsed": None,
-                                        "distance": abs(la.ideology - lb.ideology), "signers": f"{la.name} / {lb.name}"})
-                in_force.add(area)
-                del pending[a][area], pending[b][area]
+        if pending[a] and pending[b]:  # one forms only if both allies cooperated in the window
+            in_force = {x["area"] for x in self.agreements if x["lapsed"] is None}
+            for area in list(pending[a]):
+                ma, mb = pending[a][area], pending[b].get(area)
+                if mb is not None and area not in in_force and month - min(ma, mb) < window:
+                    la, lb = state.leaders[a], state.leaders[b]
+                    self.agreements.append({"area": area, "signed": month, "lapsed": None,
+                                            "distance": abs(la.ideology - lb.ideology),
+                                            "signers": f"{la.name} / {lb.name}"})
+                    in_force.add(area)
+                    del pending[a][area], pending[b][area]
         for side in (a, b):
             pending[side] = {x: m for x, m in pending[side].items() if month - m < window - 1}
         O = state.relations.opinion

@@ -58,7 +58,11 @@ class Component:
     def on_start(self, state: State) -> None: ...
 
     def acts_on(self, roles: Roles, s: int, t: int, kind: str) -> bool:
-        """Whether ``on_move`` has anything to do for a move of ``kind`` from ``s`` to ``t``."""
+        """Whether ``on_move`` has anything to do for a move of ``kind`` from ``s`` to ``t``.
+
+        A function of the roles, the pair, the kind and the scenario's parameters only, never of
+        the run's state: the answer is worked out once per scenario and kept across its runs
+        (``State.set_move_hooks``)."""
         return self.move_kinds is None or kind in self.move_kinds
 
     def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from model.catalogue import Move
 from model.components.base import Component
-from model.state import State, clip
+from model.state import State
 
 #: Moves that make the front page whatever their kind: settlements and agreements, lifting one's
 #: measures, leaders' visits (the 2023 recovery's events, events.csv). Routine moves of the same
@@ -46,40 +46,56 @@ class Opinion(Component):
         p = state.params.dynamics.opinion
         self.response, self.relaxation = p.response, p.relaxation
         self.visibility = dict(p.visibility)
+        self.scale = {kind: self.response * v for kind, v in self.visibility.items()}  # response · visibility
         self.keep = 0.5 ** (1.0 / p.shock_half_life)
         self.persistence, self.negativity, self.grievance, self.headline = p.persistence, p.negativity, p.grievance, p.headline
 
     def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
                 intensity: float) -> None:
-        x = self.response * self.visibility[mv.kind] * gi
+        x = self.scale[mv.kind] * gi
         if mv.name in HEADLINE_MOVES:
             x *= self.headline
-        if x:
-            impulse(state, ts, x * self.negativity if x < 0 else x, self.persistence)
+        if x:  # impulse(state, ts, x, persistence), written out: it runs on every move
+            R = state.relations
+            O = R.opinion
+            o = O[ts]
+            # a fall, weighed by negativity, scaled by the room left below; a rise by the room above
+            new = o + x * self.negativity * (o / 50.0) if x < 0 else o + x * ((100.0 - o) / 50.0)
+            new = 0.0 if new < 0.0 else 100.0 if new > 100.0 else new
+            R.opinion_shock[ts] += (new - o) * (1.0 - self.persistence)
+            O[ts] = new
 
     def on_end(self, state: State) -> None:
         R = state.relations
         O, S, M = R.opinion, R.opinion_shock, R.measures
         k, keep, g = self.relaxation, self.keep, self.grievance
-        for i, (o, sh, lv) in enumerate(zip(O, S, R.opinion_level, strict=True)):
+        if not (g and any(M)):  # no measures in force (most months): the loop below, list by list
+            anchor = [o - sh for o, sh in zip(O, S, strict=True)]
+            anchor = [a + k * (lv - a) for a, lv in zip(anchor, R.opinion_level, strict=True)]
+            S[:] = [sh * keep for sh in S]
+            O[:] = [0.0 if (x := a + sh) < 0.0 else 100.0 if x > 100.0 else x for a, sh in zip(anchor, S, strict=True)]
+            return
+        for i, (o, sh, lv, m) in enumerate(zip(O, S, R.opinion_level, M, strict=True)):
             anchor = o - sh
             anchor += k * (lv - anchor)
             sh *= keep
-            if M[i] and g:
-                sh -= g * M[i] * (o / 50.0)
+            if m and g:
+                sh -= g * m * (o / 50.0)
             S[i] = sh
-            O[i] = clip(anchor + sh, 0.0, 100.0)
+            x = anchor + sh
+            O[i] = 0.0 if x < 0.0 else 100.0 if x > 100.0 else x  # clip(x, 0, 100), written out
 
 
 def impulse(state: State, i: int, x: float, persistence: float) -> None:
     """Add ``x`` points (scaled by the room left to move) to favourability ``i``: the share
     ``persistence`` to the anchor, the rest to the decaying shock."""
     R = state.relations
-    o = R.opinion[i]
-    dx = x * (o / 50.0 if x < 0 else (100.0 - o) / 50.0)
-    new = clip(o + dx, 0.0, 100.0)
+    O = R.opinion
+    o = O[i]
+    new = o + x * (o / 50.0 if x < 0 else (100.0 - o) / 50.0)
+    new = 0.0 if new < 0.0 else 100.0 if new > 100.0 else new  # clip(new, 0, 100), written out
     R.opinion_shock[i] += (new - o) * (1.0 - persistence)
-    R.opinion[i] = new
+    O[i] = new
 
 
 def history_shock(state: State, intensity: float) -> None:

@@ -30,7 +30,8 @@ class PoliticalCapital(Component):
         unpop = (50.0 - fav) / 50.0 if gi > 0 else (fav - 50.0) / 50.0
         cost = self.cost.get(mv.kind, 0.0) * (unpop if unpop > 0.2 else 0.2)
         cap = state.capital
-        cap[s] = max(0.0, cap[s] - cost)
+        c = cap[s] - cost
+        cap[s] = c if c > 0.0 else 0.0
 
     def on_end(self, state: State) -> None:
         rec = self.recovery

@@ -36,7 +36,8 @@ class Threat(Component):
             bump = self.military if kind == "coerce_mil" else self.economic
             T[ts] += bump * intensity * (1.0 - T[ts])
         else:
-            T[ts] = max(0.0, T[ts] - self.reassurance * intensity)
+            x = T[ts] - self.reassurance * intensity
+            T[ts] = x if x > 0.0 else 0.0
 
     def on_end(self, state: State) -> None:
         k = self.relaxation
