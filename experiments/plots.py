@@ -109,8 +109,14 @@ MAX_PANELS = 36
 
 
 def design_columns(runs: pd.DataFrame) -> list[str]:
-    """The design parameters that vary across these runs (dotted-key columns with several values)."""
-    return [c for c in runs.columns if "." in c and runs[c].nunique(dropna=True) > 1]
+    """The design parameters that vary across these runs: dotted-key columns with several values
+    that are fixed within each design point. A value drawn per replicate (a posterior sample under
+    ``parameters = "posterior"``) varies within a point: it is parameter uncertainty, not a facet."""
+    cols = [c for c in runs.columns if "." in c and runs[c].nunique(dropna=True) > 1]
+    if "point" in runs.columns and cols:
+        within = runs.groupby(["scenario", "point"] if "scenario" in runs.columns else ["point"])[cols].nunique(dropna=True)
+        cols = [c for c in cols if (within[c] <= 1).all()]
+    return cols
 
 
 def _fmt(v: Any) -> str:

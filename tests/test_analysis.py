@@ -133,15 +133,15 @@ name = "small"
 description = "small LHS for analyse"
 scenarios = ["baseline"]
 replications = 2
-months = 36
+months = 60
 root_seed = 5
 common_random_numbers = true
 [design]
 kind = "lhs"
 points = 120
 [design.parameters]
-"decision.w_reciprocity" = [0.5, 4.0]
-"dynamics.affinity.decay" = [0.02, 0.2]
+"decision.w_dispute" = [0.0, 8.0]
+"dynamics.history.base_rate" = [0.005, 0.15]
 "states.USA.commitment" = []
 """)
     run_batch(exp, tmp_path / "out", executor="serial", quiet=True)
@@ -155,7 +155,7 @@ points = 120
     report = (out / "report.md").read_text()
     assert "## Assumption risk" in report and "PRIM box" in report and "## Survival" in report
     risk = pd.read_parquet(out / "assumption_risk.parquet")
-    assert set(risk["parameter"]) == {"decision.w_reciprocity", "dynamics.affinity.decay", "states.USA.commitment"}
+    assert set(risk["parameter"]) == {"decision.w_dispute", "dynamics.history.base_rate", "states.USA.commitment"}
     assert risk.groupby("outcome")["share"].sum().round(6).eq(1).all()
     noise = pd.read_csv(out / "noise_share.csv")
     assert noise["noise_share_of_runs"].between(0, 1).all()
