@@ -368,3 +368,127 @@ def test_survival_curves_one_step_and_band_per_group():
         figures.survival_curves(curves.iloc[0:0])
     assert figures._label("thaw_survived") == "P(thaw survives the horizon)"
     assert figures._label("final_jk_affinity") == "Japan–Korea affinity at the horizon (index, −1 hostile … +1 close)"
+
+
+def test_md_table_formats_numbers_blanks_and_pipes():
+    from experiments.analysis.report import md_table
+    df = pd.DataFrame({"name": ["a|b", "c"], "x": [0.123456, np.nan], "n": [3, 4]})
+    assert md_table(df).splitlines() == ["| name | x | n |", "| --- | --- | --- |", "| a\\|b | 0.123 | 3 |",
+                                         "| c |  | 4 |"]
+    assert md_table(df, ".0%").splitlines()[2] == "| a\\|b | 12% | 3 |"
+
+
+def test_default_parts_follow_the_design():
+    from experiments.analysis import PARTS
+    from experiments.analysis.report import default_parts
+    assert default_parts("saltelli") == default_parts("morris") == ("sensitivity", "risk", "survival", "contrasts")
+    assert default_parts("lhs") == default_parts("sobol_sequence") == PARTS
+    assert default_parts("grid") == ("discovery", "survival", "contrasts")
+    assert default_parts("points") == ("survival", "contrasts")
+
+
+GRID = """
+name = "ishigami_grid"
+description = "a grid over the Ishigami inputs"
+model = "ishigami"
+scenarios = ["ishigami"]
+replications = 1
+root_seed = 1
+[design]
+kind = "grid"
+[design.parameters]
+x1 = [-3.0, -1.0, 0.5, 2.0, 3.0]
+x2 = [-2.0, 0.0, 1.0, 2.5]
+"""
+
+
+@pytest.fixture(scope="module")
+def ishigami_grid(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid")
+    (out / "g.toml").write_text(GRID)
+    run_batch(out / "g.toml", out / "r", executor="serial", quiet=True)
+    return out / "r"
+
+
+def test_analyse_says_what_it_did_not_do_and_why(ishigami_grid, monkeypatch):
+    from matplotlib.figure import Figure
+    monkeypatch.setattr(Figure, "savefig", lambda self, path, **kw: Path(path).write_bytes(b"png"))
+    a = analyse(ishigami_grid, parts=["sensitivity", "risk", "discovery", "survival", "contrasts"])
+    assert a.skipped == {"sensitivity": "a `grid` design has no sample to compute indices from",
+                         "risk": "a `grid` design has no sample to compute indices from",
+                         "discovery": "the model has no thaw_survived outcome: give --condition",
+                         "survival": "the model has no rupture times",
+                         "contrasts": "one scenario: nothing to contrast"}
+    report = (ishigami_grid / "analysis" / "report.md").read_text()
+    assert report.startswith("# Analysis of `ishigami_grid`\n")
+    assert ("a grid over the Ishigami inputs. Design `grid` with 20 point(s) x 1 replication(s) x 1 scenario(s) = "
+            "20 runs (20 finished); common random numbers: ") in report and "model `ishigami`." in report
+    assert "## Not done\n\n- sensitivity: a `grid` design has no sample" in report
+    assert "- contrasts: one scenario: nothing to contrast\n" in report
+    assert a.files == [ishigami_grid / "analysis" / "report.md"]
+    assert set(a.seconds) == {"sensitivity", "discovery", "survival"}
+    with pytest.raises(ValueError, match=r"unknown analysis part\(s\) \['nonsense'\]; expected some of sensitivity, "):
+        analyse(ishigami_grid, parts=["nonsense", "survival"])
+    with pytest.raises(ValueError, match=r"--scenario 'other': not a scenario of this batch \(ishigami\)"):
+        analyse(ishigami_grid, scenario="other")
+
+
+def test_discovery_on_a_grid_writes_prim_cart_and_scores(ishigami_grid, monkeypatch):
+    from matplotlib.figure import Figure
+    saved = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, path, **kw: (saved.append(Path(path).name),
+                                                                     Path(path).write_bytes(b"png")))
+    res = load(ishigami_grid)
+    cond = "y > 2"
+    k = int((res.runs["y"] > 2).sum())
+    assert 0 < k < len(res.runs)
+    a = analyse(ishigami_grid, condition=cond)
+    assert saved == ["prim_tradeoff.png", "prim_box.png", "cart_tree.png"]
+    names = {p.name for p in a.files}
+    for t in ("prim_trajectory", "prim_box", "cart_leaves", "feature_scores"):
+        assert {f"{t}.parquet", f"{t}.csv"} <= names
+    report = (ishigami_grid / "analysis" / "report.md").read_text()
+    assert f"Condition: `{cond}`, true in {k} of 20 finished runs ({k / 20:.1%})." in report
+    assert "![prim_box](prim_box.png)" in report and "CART leaves, densest first:" in report
+    scores = pd.read_csv(ishigami_grid / "analysis" / "feature_scores.csv")
+    assert set(scores["parameter"]) == {"x1", "x2"} and "condition" in scores
+    traj = pd.read_csv(ishigami_grid / "analysis" / "prim_trajectory.csv")
+    assert traj["chosen"].sum() == 1
+    for always, word in (("y > -100", "always"), ("y > 100", "never")):
+        a = analyse(ishigami_grid, parts=["discovery"], condition=always)
+        assert a.skipped == {"discovery": f"the condition `{always}` is {word} met"}
+    a = analyse(ishigami_grid, parts=["discovery"], condition="nope > 1")
+    assert a.skipped["discovery"].startswith("--condition 'nope > 1': not an expression over the runs table's")
+
+
+def test_survival_curves_band_colour_reference_line_and_given_axes():
+    from matplotlib.figure import Figure
+
+    from experiments.results import survival
+    runs = pd.DataFrame({"scenario": ["a"] * 4, "status": "ok", "months": 3,
+                         "months_to_rupture": pd.array([1, 2, None, None], dtype="Int64")})
+    curves = survival(runs)
+    given = Figure().add_subplot()
+    fig = figures.survival_curves(curves, ax=given, horizon_label="months since 2025-11")
+    assert fig is given.figure and given.get_xlabel() == "months since 2025-11"
+    step = given.lines[0]
+    band = given.collections[0]
+    v = band.get_paths()[0].vertices
+    assert set(v[:, 0]) == {0.0, 1.0, 2.0, 3.0}  # the band spans the months, drawn stepwise
+    assert v[:, 1].max() == pytest.approx(curves["p_intact_hi"].max())
+    assert v[:, 1].min() == pytest.approx(curves["p_intact_lo"].min())
+    assert to_hex(band.get_facecolor()[0][:3]) == to_hex(step.get_color())
+    half = [ln for ln in given.lines if list(ln.get_ydata()) == [0.5, 0.5]]
+    assert len(half) == 1  # the even-odds line
+    assert given.get_ylim() == pytest.approx((-0.02, 1.02))
+
+
+def test_morris_plane_labels_six_by_default_and_facets_outcomes():
+    table = pd.DataFrame({"outcome": ["y"] * 8 + ["z"] * 8, "parameter": list("abcdefgh") * 2,
+                          "mu_star": list(range(8)) * 2, "sigma": [1.0] * 16})
+    fig = figures.morris_plane(table)
+    assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["y", "z"]
+    assert fig.axes[0].get_position().x0 < fig.axes[1].get_position().x0  # side by side, not stacked
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == list("cdefgh")  # the six largest mu*
+    four = figures.morris_plane(pd.concat([table, table.assign(outcome="w"), table.assign(outcome="v")]))
+    assert len(four.axes) == 6 and [ax.get_visible() for ax in four.axes] == [True] * 4 + [False] * 2

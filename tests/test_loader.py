@@ -564,7 +564,8 @@ def test_relations_from_a_scenario_read_each_states_row():
     assert r.get("threat", kor, jpn) == base.value("states.KOR.threat.JPN") == r.get("threat_level", kor, jpn)
     assert r.get("affinity", kor, jpn) == base.value("states.KOR.affinity.JPN")
     assert r.get("exposure", jpn, kor) == base.value("states.JPN.exposure.KOR")
-    assert r.get("opinion", jpn, jpn) == 50.0 and r.get("affinity", jpn, jpn) == 0.0  # the diagonal's fill
+    assert r.get("opinion", jpn, jpn) == r.get("opinion_level", kor, kor) == 50.0  # the diagonal's neutral fill
+    assert r.get("affinity", jpn, jpn) == 0.0
     assert r.memory == [0.0] * 16 and r.threat is not r.threat_level
 
 
@@ -577,10 +578,160 @@ def test_model_views_outcomes_and_hedging_pressure():
     assert m.hedging_pressure() == pytest.approx((0.5 - 0.2) / 0.5)
     off = ThawModel("baseline", rng=5, months=3, **{"states.USA.credibility": 0.2, "mechanisms.hedging": False})
     assert off.hedging_pressure() == 0.0
+    assert m.date == "2025-11" and m.month == 0  # before the first month, the start month
+    assert [(a.code, a.idx) for a in m.states.values()] == [(c, i) for i, c in enumerate(m.state.codes)]
     m.run()
+    assert m.datacollector._collection_steps == [1, 2, 3]  # what mesa.batch_run reads the months by
     out = m.outcomes()
     assert list(out.columns) == OUTCOME_COLUMNS and list(out.index) == [0, 1, 2]
     assert list(out["month"]) == [1, 2, 3] and list(out["date"]) == ["2025-11", "2025-12", "2026-01"]
     assert list(m.events().columns) == EVENT_COLUMNS and len(m.events()) == len(m.event_log)
     assert (m.month, m.date, m.horizon) == (3, "2026-01", 3)
     assert repr(m) == "ThawModel('baseline', month=3/3, date=2026-01)"
+
+
+def test_scenarios_folder_of_the_working_directory_and_unusable_entries(tmp_path, monkeypatch):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "local_only.toml").write_text("x = 1")
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("THAW_SCENARIO_PATH", raising=False)
+    assert sc.scenario_dirs()[0] == (tmp_path / "scenarios").resolve()
+    assert sc.list_scenarios()["local_only"] == (tmp_path / "scenarios" / "local_only.toml").resolve()
+    # a name too long for the file system is skipped, and the folders after it are still searched
+    monkeypatch.setenv("THAW_SCENARIO_PATH", os.pathsep.join(["x" * 5000, str(other)]))
+    assert sc.scenario_dirs()[0] == other.resolve()
+
+
+def test_partner_maps_must_name_each_other_state_once(scenario_dir):
+    import copy
+    base = load_scenario("baseline")
+    e = refused(child(scenario_dir, '[states.JPN.opinion]\nJPN = { value = 10.0, source = "t" }\n', name="self"))
+    assert (e.key, e.expected) == ("states.JPN.opinion.JPN", "cannot name the state itself (JPN)")
+    e = refused(child(scenario_dir, '[states.JPN.threat]\nPRK = { value = 0.1, source = "t" }\n', name="prk"))
+    assert (e.key, e.expected) == ("states.JPN.threat.PRK", "unknown state; the scenario's states are JPN, KOR, CHN, USA")
+    raw = copy.deepcopy(base.raw)
+    del raw["states"]["KOR"]["affinity"]["JPN"], raw["states"]["KOR"]["affinity"]["USA"]
+    with pytest.raises(ScenarioError) as err:
+        sc._validate(raw, Path("x.toml"), {})
+    assert err.value.key == "states.KOR.affinity"
+    assert err.value.expected == "needs a value for each of JPN, CHN, USA; missing JPN, USA"
+
+
+def test_the_summary_ends_with_each_outcomes_last_month():
+    from model import ThawModel
+    from model.outcomes import OUTCOME_COLUMNS, SUMMARY_KEYS
+    m = ThawModel("china_coerces_japan", rng=2, months=4).run()
+    s, out = m.summary(), m.outcomes()
+    assert list(s)[:3] == list(SUMMARY_KEYS[:3]) and s["scenario"] == "china_coerces_japan" and s["months"] == 4
+    assert s["moves"] == len(m.event_log)
+    finals = [k for k in s if k.startswith("final_")]
+    assert finals == [f"final_{c}" for c in OUTCOME_COLUMNS if c not in ("month", "date")]
+    for c in finals:
+        assert s[c] == out[c.removeprefix("final_")].iloc[-1]
+
+
+def _recast(**roles):
+    p = load_scenario("baseline").params
+    return p.model_copy(update={"roles": p.roles.model_copy(update=roles)})
+
+
+KNOWN = "one of the scenario's states (JPN, KOR, CHN, USA)"
+
+
+@pytest.mark.parametrize("roles, problems", [
+    ({"allies": ["PRK", "KOR"]}, [("roles.allies[0]", f"{KNOWN}, not 'PRK'")]),
+    ({"allies": ["JPN", "PRK"]}, [("roles.allies[1]", f"{KNOWN}, not 'PRK'")]),
+    ({"patron": "PRK"}, [("roles.patron", f"{KNOWN}, not 'PRK'")]),
+    ({"rival": "TWN"}, [("roles.rival", f"{KNOWN}, not 'TWN'")]),
+    ({"rival": "USA"}, [("roles", "two allies, a patron and a rival that are four different states, not "
+                                  "['JPN', 'KOR', 'USA', 'USA']")]),
+    ({"coercion": {"CHN": ["JPN", "PRK"]}}, [("roles.coercion.CHN", f"{KNOWN}, not 'PRK'")]),
+    ({"patron": "CHN", "rival": "USA"}, [
+        ("states.CHN.commitment", "missing: the patron (CHN) needs its commitment"),
+        ("states.CHN.credibility", "missing: the patron (CHN) needs its credibility"),
+        ("states.USA.doctrine", "missing: the rival (USA) needs its doctrine"),
+        ("states.CHN.doctrine", "a doctrine belongs to the rival (USA) only"),
+        ("states.USA", "commitment and credibility belong to the patron (CHN) only")]),
+])
+def test_roster_problems_name_the_key_and_what_was_expected(roles, problems):
+    assert _recast(**roles).roster_problems() == problems
+
+
+def test_only_the_patron_holds_commitment_or_credibility():
+    p = load_scenario("baseline").params
+    jpn = p.states["JPN"].model_copy(update={"credibility": 0.5})
+    states = p.states.model_copy(update={"root": {**p.states.root, "JPN": jpn}})
+    assert p.model_copy(update={"states": states}).roster_problems() == [
+        ("states.JPN", "commitment and credibility belong to the patron (USA) only")]
+    assert p.roster_problems() == []
+
+
+def test_override_errors_name_the_deepest_known_table(tmp_path):
+    base_file = f"{ROOT / 'scenarios' / 'baseline.toml'} (override)"
+    e = refused("baseline", overrides={"states.USA.leader.nope.x": 1.0})
+    assert (e.file, e.key) == (base_file, "states.USA.leader.nope.x")
+    assert e.expected == "no such parameter; keys under states.USA.leader: name, ideology, hawkishness, history_stance"
+    e = refused("baseline", overrides={"months.x.y": 1.0})
+    assert e.expected == "no such parameter; keys under months: none"
+    e = refused("baseline", overrides={"states.USA.leader.nope": 1.0})
+    assert e.expected == "no such parameter; values under states.USA.leader: name, ideology, hawkishness, history_stance"
+
+
+def test_parameter_rows_carry_the_schemas_meaning_and_bounds():
+    rows = parameter_table()
+    assert rows == parameter_table("baseline")
+    for r in rows:
+        meaning, bounds, _ = field_spec(r.name)
+        assert r.meaning == meaning and (r.lo, r.hi, r.lo_open, r.hi_open) == bounds
+    with pytest.raises(KeyError, match="states.USA.leader"):
+        field_spec("states.USA.leader")  # a table, not a parameter
+
+
+def test_roles_index_and_other_ally():
+    from model.roles import BASE_ROLES, Roles
+    assert [BASE_ROLES.index(c) for c in ("JPN", "KOR", "CHN", "USA")] == [0, 1, 2, 3]
+    r = Roles.build(("USA", "KOR", "JPN", "CHN"), allies=("JPN", "KOR"))
+    assert r.index("JPN") == 2 and r.allies == (2, 1) and r.other_ally(2) == 1 and r.other_ally(0) is None
+
+
+@pytest.mark.parametrize("start, month, label", [("2025-11", 1, "2025-11"), ("2025-11", 3, "2026-01"),
+                                                 ("2019-12", 14, "2021-01"), ("2013-01", 156, "2025-12"),
+                                                 ("0999-10", 4, "1000-01")])
+def test_month_labels_count_calendar_months_from_the_start(start, month, label):
+    from model.thaw import month_label, month_labels
+    assert month_label(start, month) == label
+    month_labels.cache_clear()  # the cache would hide the computation from a changed month_label
+    assert month_labels(start, month)[-1] == label and len(month_labels(start, month)) == month
+
+
+def test_the_model_fixes_the_hedging_pressure_at_the_start_of_each_month():
+    from model import ThawModel
+    m = ThawModel(rng=1, months=2, **{"states.USA.credibility": 0.2})
+    assert m.config.name == "baseline"  # the default scenario
+    h = m.components["hedging"]
+    c0 = m.credibility
+    m.step()
+    assert m.state.hedge == h.pressure(c0) > 0  # hedging's start phase ran before the decisions
+    with pytest.raises(ValueError, match="months must be at least 1, not 0"):
+        ThawModel(months=0)
+
+
+def test_a_name_is_looked_up_again_when_the_search_path_changes(tmp_path, monkeypatch):
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "s.toml").write_text("x = 1")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("THAW_SCENARIO_PATH", str(tmp_path / "a"))
+    assert sc.find_scenario("s") == (tmp_path / "a" / "s.toml").resolve()
+    monkeypatch.setenv("THAW_SCENARIO_PATH", str(tmp_path / "b"))
+    assert sc.find_scenario("s") == (tmp_path / "b" / "s.toml").resolve()
+    monkeypatch.delenv("THAW_SCENARIO_PATH")
+    with pytest.raises(ScenarioError):
+        sc.find_scenario("s")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    (tmp_path / "sub" / "scenarios").mkdir()
+    (tmp_path / "sub" / "scenarios" / "s.toml").write_text("x = 2")
+    assert sc.find_scenario("s") == (tmp_path / "sub" / "scenarios" / "s.toml").resolve()  # per working folder

@@ -532,7 +532,7 @@ def test_standard_plots_are_the_ones_the_results_support(tmp_path, monkeypatch):
         (path.name, dpi, self._suptitle.get_text() if self._suptitle else "")))
     exp = tmp_path / "e.toml"
     exp.write_text('name = "e"\ndescription = "d"\nscenarios = ["baseline", "china_coerces_japan"]\n'
-                   'replications = 1\nmonths = 6\nroot_seed = 2\n[design]\nkind = "grid"\n[design.parameters]\n'
+                   'replications = 1\nmonths = 2\nroot_seed = 2\n[design]\nkind = "grid"\n[design.parameters]\n'
                    '"states.USA.commitment" = [0.3, 0.8]\n"states.CHN.doctrine.threshold" = [0.3, 0.9]\n'
                    '[outputs]\noutcomes = true\nevents = true\n')
     experiments.run_batch(exp, out=tmp_path / "r", executor="serial", quiet=True)
@@ -549,3 +549,53 @@ def test_standard_plots_are_the_ones_the_results_support(tmp_path, monkeypatch):
     saved.clear()
     out = plotset.write_standard_plots(tmp_path / "r", out=tmp_path / "elsewhere")
     assert out[0].parent == tmp_path / "elsewhere" and (tmp_path / "elsewhere").is_dir()
+
+
+# --------------------------------------------------------------------------------------------
+# Hindcast bands and backtest offsets, from a synthetic table
+def test_hindcast_bands_draw_the_tables_quantiles_in_each_countrys_colour():
+    rows = []
+    for series in ("kor_fav_jpn", "jpn_fav_kor"):
+        for i, year in enumerate((2013, 2014, 2024)):
+            rows.append({"series": series, "year": year, "fieldwork": f"{year}-06", "model_median": 20.0 + i,
+                         "model_p05": 10.0 + i, "model_p95": 30.0 + i, "model_p25": 15.0 + i, "model_p75": 25.0 + i,
+                         "observed": 21.0 + i, "mode": "online" if year == 2024 else "face-to-face"})
+    fig = plots.hindcast_bands(pd.DataFrame(rows))
+    kor, jpn = fig.axes
+    assert kor.get_shared_y_axes().joined(kor, jpn)
+    for ax, code in ((kor, "KOR"), (jpn, "JPN")):
+        colour = plots.COUNTRY_STYLE[code]["color"]
+        wide, narrow = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        xs = np.unique(wide.get_paths()[0].vertices[:, 0])
+        assert band_edges(wide, xs)[0] == pytest.approx([10, 11, 12]) and band_edges(wide, xs)[1] == pytest.approx(
+            [30, 31, 32])
+        assert band_edges(narrow, xs)[0] == pytest.approx([15, 16, 17])
+        assert to_hex(wide.get_facecolor()[0][:3]) == to_hex(narrow.get_facecolor()[0][:3]) == colour
+        assert wide.get_facecolor()[0][3] < narrow.get_facecolor()[0][3]  # the 50% band is the darker
+        median = next(ln for ln in ax.lines if ln.get_label() == "model median")
+        assert list(median.get_ydata()) == [20.0, 21.0, 22.0] and to_hex(median.get_color()) == colour
+        assert median.get_linestyle() == plots.COUNTRY_STYLE[code]["linestyle"]
+        filled = next(ln for ln in ax.lines if ln.get_label() == "poll (Genron NPO / EAI)")
+        hollow = next(ln for ln in ax.lines if ln.get_label() == "poll, online (2024-25)")
+        assert list(filled.get_ydata()) == [21.0, 22.0] and list(hollow.get_ydata()) == [23.0]
+        assert hollow.get_markerfacecolor() == "white"
+    labels = [t.get_text() for t in kor.get_legend().get_texts()]
+    assert labels[:3] == ["model, 90% of readings", "model, 50% of readings", "model median"]
+    no_mode = plots.hindcast_bands(pd.DataFrame(rows).drop(columns=["mode", "model_p25"]))
+    assert len([c for c in no_mode.axes[0].collections if isinstance(c, PolyCollection)]) == 1
+    assert not [ln for ln in no_mode.axes[0].lines if ln.get_label() == "poll, online (2024-25)"]
+    with pytest.raises(ValueError, match="hindcast table has no rows for jpn_fav_kor"):
+        plots.hindcast_bands(pd.DataFrame(rows[:3]))
+
+
+def test_backtest_origins_are_drawn_side_by_side_around_each_wave():
+    rows = [{"origin": origin, "series": s, "fieldwork": "2020-06", "observed": 30.0, "model_median": 20.0,
+             "model_p05": 10.0, "model_p95": 35.0, "persistence": 25.0}
+            for origin in (2016, 2018, 2019) for s in ("kor_fav_jpn", "jpn_fav_kor")]
+    ax = plots.backtest_forecasts(pd.DataFrame(rows)).axes[0]
+    persistence = [ln for ln in ax.lines if ln.get_marker() == "x"]
+    days = [pd.Timestamp(ln.get_xdata()[0]) - pd.Timestamp("2020-06-01") for ln in persistence]
+    assert days == [pd.Timedelta(days=25 * (k - 1.5)) for k in range(3)]  # centred on the wave
+    labels = [ln.get_label() for ln in persistence]
+    assert labels[0] == "persistence" and all(lab.startswith("_") for lab in labels[1:])  # in the legend once
+    assert ax.get_ylabel() == "favourable impression (% of public)"
