@@ -492,3 +492,17 @@ def test_morris_plane_labels_six_by_default_and_facets_outcomes():
     assert sorted(t.get_text() for t in fig.axes[0].texts) == list("cdefgh")  # the six largest mu*
     four = figures.morris_plane(pd.concat([table, table.assign(outcome="w"), table.assign(outcome="v")]))
     assert len(four.axes) == 6 and [ax.get_visible() for ax in four.axes] == [True] * 4 + [False] * 2
+
+
+def test_class_shares_stack_three_classes_and_prim_limits_normalise_to_the_range():
+    shares = pd.DataFrame({"assumption": [0.5], "data": [0.3], "article": [0.2]}, index=["y"])
+    ax = figures.class_share_bars(shares, "ST").axes[0]
+    assert [(round(r.get_x(), 9), round(r.get_width(), 9)) for r in ax.patches] == [(0, 0.5), (0.5, 0.3), (0.8, 0.2)]
+    limits = pd.DataFrame({"parameter": ["a"], "min": [4.0], "max": [8.0], "qp_lower": [0.01], "qp_upper": [np.nan],
+                           "range_min": [2.0], "range_max": [12.0]})
+    ax = figures.prim_limits(limits, "c", {"coverage": 0.8, "density": 0.6, "mass": 0.1}).axes[0]
+    red = [ln for ln in ax.lines if to_hex(ln.get_color()) == "#de2d26"]
+    assert list(red[0].get_xdata()) == pytest.approx([0.2, 0.6])  # (4 − 2) / 10 and (8 − 2) / 10
+    assert ax.get_xlim() == pytest.approx((-0.02, 1.15)) and ax.get_ylim() == pytest.approx((0.5, -0.7))
+    traj = pd.DataFrame({"coverage": [1.0], "density": [0.2], "res_dim": [0], "chosen": [True]})
+    assert figures.prim_tradeoff(traj, "c").axes[0].get_ylim() == pytest.approx((0, 1.02))

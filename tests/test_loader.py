@@ -735,3 +735,27 @@ def test_a_name_is_looked_up_again_when_the_search_path_changes(tmp_path, monkey
     (tmp_path / "sub" / "scenarios").mkdir()
     (tmp_path / "sub" / "scenarios" / "s.toml").write_text("x = 2")
     assert sc.find_scenario("s") == (tmp_path / "sub" / "scenarios" / "s.toml").resolve()  # per working folder
+
+
+def test_overrides_chain_keep_the_files_and_the_raw_values():
+    base = load_scenario("baseline")
+    once = base.with_overrides({"states.USA.commitment": 0.35})
+    assert once.files == base.files and once.raw["states"]["USA"]["commitment"] == 0.35
+    twice = once.with_overrides({"states.USA.credibility": 0.45})
+    assert twice.value("states.USA.commitment") == 0.35 and twice.value("states.USA.credibility") == 0.45
+    e = refused(base, overrides={"states.USA.credibility": 0.5, "states.USA.commitment": 1.5})
+    assert e.file.endswith("(with override states.USA.commitment=1.5)")
+
+
+def test_a_parents_bad_top_level_value_is_blamed_on_the_parent(scenario_dir):
+    parent = scenario_dir / "parent.toml"
+    parent.write_text(HEADER.format(name="parent") + "months = 0\n")
+    top = child(scenario_dir, "", name="top", parent="parent")
+    e = refused(top)
+    assert e.key == "months" and e.file == str(parent.resolve())
+
+
+def test_bare_toml_dates_are_read_as_text(scenario_dir):
+    p = child(scenario_dir, '[[events]]\ndate = 2026-03-15\nsource = "KOR"\ntarget = "JPN"\nkind = "history"\n'
+                            'ref = "t"\n', name="dated")
+    assert load_scenario(p).params.events[-1].date == "2026-03-15"

@@ -599,3 +599,17 @@ def test_backtest_origins_are_drawn_side_by_side_around_each_wave():
     labels = [ln.get_label() for ln in persistence]
     assert labels[0] == "persistence" and all(lab.startswith("_") for lab in labels[1:])  # in the legend once
     assert ax.get_ylabel() == "favourable impression (% of public)"
+
+
+def test_scenario_comparison_of_chosen_scenarios_and_pooled_points():
+    runs, _ = synthetic(scenarios=("s1", "s2", "s3"), n=3, points=(0.3, 0.7))
+    fig = plots.scenario_comparison(runs, scenarios=["s3", "s1"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [
+        "s3 · US commitment 0.3", "s3 · US commitment 0.7", "s1 · US commitment 0.3", "s1 · US commitment 0.7"]
+    assert fig._suptitle.get_text() == "Scenario comparison by design point (3 runs a row)"
+    pooled = plots.scenario_comparison(runs, scenarios=["s2"], pool=True)
+    assert [t.get_text() for t in pooled.axes[0].get_yticklabels()] == ["s2"]
+    assert pooled._suptitle.get_text() == ("Scenario comparison (6 runs a row); each panel pools 2 design points "
+                                           "over US commitment")
+    left, right = pooled.axes
+    assert right.get_shared_y_axes().joined(left, right)  # the rows line up across the two panels

@@ -357,3 +357,31 @@ def test_summary_text_and_tidy_tables(batch, tmp_path):
     assert pd.read_parquet(written[0]).shape == batch.runs.shape
     with pytest.raises(ValueError, match=r"--format 'xls': expected one of csv, parquet"):
         export(batch.path, tmp_path / "y", fmt="xls")
+
+
+def test_summaries_keep_groups_with_missing_keys_and_use_the_level_throughout():
+    runs = runs_frame({"a": [1, 1, 2, None, None, None]}, months=4).assign(point=[0, 0, 0, np.nan, np.nan, np.nan])
+    s = summarise(runs, by=["scenario", "point"], outcomes=())
+    assert len(s) == 2 and s["point"].isna().sum() == 1  # a missing design value is a group of its own
+    one = runs_frame({"a": [1, 1, 2, 2, 2, 3, 3, 4, None, None] * 3}, months=5)
+    wide, narrow = summarise(one, outcomes=(), level=0.99).iloc[0], summarise(one, outcomes=(), level=0.5).iloc[0]
+    np.testing.assert_equal((wide["median_months_to_rupture_lo"], wide["median_months_to_rupture_hi"]),
+                            median_time(survival(one, level=0.99))[1:])
+    np.testing.assert_equal((narrow["median_months_to_rupture_lo"], narrow["median_months_to_rupture_hi"]),
+                            median_time(survival(one, level=0.5))[1:])
+    assert wide["median_months_to_rupture_hi"] > narrow["median_months_to_rupture_hi"]
+
+
+def test_count_ci_bootstraps_999_resamples_by_default():
+    x = pd.Series(np.random.default_rng(3).poisson(2.0, 25))
+    for n in (999, 500):
+        ref = stats.bootstrap((x.to_numpy(float),), np.mean, n_resamples=n, confidence_level=0.95,
+                              method="percentile", vectorized=True, rng=np.random.default_rng(0)).confidence_interval
+        got = count_ci(x) if n == 999 else count_ci(x, resamples=n)
+        assert got[1] == pytest.approx(ref.low, abs=1e-12) and got[2] == pytest.approx(ref.high, abs=1e-12)
+
+
+def test_export_writes_the_tables_without_an_index_column(batch, tmp_path):
+    written = export(batch.path, tmp_path / "x", fmt="csv")
+    back = pd.read_csv(written[0])
+    assert list(back.columns) == list(batch.runs.columns)
