@@ -32,8 +32,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
 
 # Mutation testing (slow, not part of `make test`; docs/testing.md). MUTANTS picks the mutants
-# to run by name: the mechanisms by default; e.g. MUTANTS='model.* experiments.results.* experiments.plots.*'
-# covers the rest of the model and the statistics and plotting code too.
+# to run by name: the mechanisms by default (about 30 minutes on 2 cores); the loader and core,
+# MUTANTS='model.scenario.* model.schema.* model.parameters.* model.thaw.* model.state.* ...', take
+# about 25; all the statistics, analysis and plotting code (7000 mutants) several hours, which is why
+# docs/testing.md reports a one-in-five sample of it. `python benchmarks/mutation_score.py` prints
+# the score lines per group (mechanisms, loader and core, statistics/analysis/plots).
 MUTANTS ?= model.components.*
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[mutation]'

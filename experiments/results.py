@@ -231,13 +231,15 @@ def survival(runs: pd.DataFrame, by: str | list[str] = "scenario", level: float 
         raise ValueError(f"cannot compute survival: the runs table lacks {missing}")
     rows = []
     for key, g in ok.groupby(by, sort=False, dropna=False):
+        keys = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
         horizons = g["months"].unique()
         if len(horizons) != 1:
-            raise ValueError(f"group {key}: runs have different horizons {sorted(horizons)}; survival needs one")
+            group = ", ".join(f"{k}={v}" for k, v in keys.items())
+            raise ValueError(f"group {group}: runs have different horizons {sorted(int(h) for h in horizons)}; "
+                             "survival needs one")
         horizon = int(horizons[0])
         t_rupt = g["months_to_rupture"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
         n = len(t_rupt)
-        keys = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
         for t in range(horizon + 1):
             k = int((t_rupt > t).sum())
             p, lo, hi = proportion_ci(k, n, level)

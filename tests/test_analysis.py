@@ -179,3 +179,330 @@ def test_to_ema_hands_emas_shapes(tmp_path):
     assert set(y) >= {"y", "y_positive"} and y["y_positive"].dtype == bool
     xp, yp = res.to_ema(per="point")
     assert len(xp) == len(res.manifest["design"]["points"])
+
+
+# --------------------------------------------------------------------------------------------
+# The analysis's small parts on frames whose answers are known (written against the survivors of
+# mutation testing, docs/testing.md): importance shares, the risk table and its words, figures' data
+from matplotlib.colors import to_hex  # noqa: E402
+
+from experiments.analysis import figures, risk, sensitivity  # noqa: E402
+
+
+def _indices():
+    return pd.DataFrame({"scenario": "s", "outcome": ["y"] * 4 + ["z"] * 4,
+                         "parameter": ["a", "b", "c", sensitivity.DUMMY] * 2,
+                         "ST": [0.6, 0.3, -0.1, 0.5, 0.0, 0.0, 0.0, 0.0]})
+
+
+def test_importance_shares_ranks_and_the_dummy():
+    imp = sensitivity.importance("saltelli", {"sobol": _indices()})
+    y = imp[imp["outcome"] == "y"]
+    assert list(y["parameter"]) == ["a", "b", "c"] and list(y["rank"]) == [1, 2, 3]
+    assert list(y["importance"]) == [0.6, 0.3, 0.0]  # a negative estimate counts as no importance
+    assert list(y["share"]) == pytest.approx([2 / 3, 1 / 3, 0.0])
+    assert (imp["measure"] == "Sobol total index ST").all() and sensitivity.DUMMY not in set(imp["parameter"])
+    z = imp[imp["outcome"] == "z"]
+    assert z["share"].isna().all() and list(z["rank"]) == [1, 2, 3]  # no importance at all: no shares
+    assert list(imp["outcome"]) == ["y"] * 3 + ["z"] * 3
+    m = sensitivity.importance("morris", {"morris": _indices().rename(columns={"ST": "mu_star"})})
+    assert (m["measure"] == "Morris mu*").all()
+    p = sensitivity.importance("lhs", {"pawn": _indices().rename(columns={"ST": "pawn"})})
+    assert (p["measure"] == "PAWN median KS").all()
+    empty = sensitivity.importance("sobol_sequence", {"pawn": pd.DataFrame()})
+    assert empty.empty and list(empty.columns) == ["outcome", "parameter", "measure", "importance", "share", "rank"]
+    assert sensitivity.MEASURE["saltelli"] == ("sobol", "ST") and sensitivity.MEASURE["morris"] == ("morris", "mu_star")
+
+
+def test_usable_outcomes_vary_and_are_finite():
+    assert sensitivity._usable(np.array([0.0, 1.0]))
+    assert not sensitivity._usable(np.array([1.0, 1.0]))
+    assert not sensitivity._usable(np.array([0.0, np.nan]))
+
+
+def test_outcomes_of_default_wanted_and_fallback():
+    class Fake:
+        parameters = ["x1"]
+
+        def __init__(self, runs):
+            self.runs = runs
+
+    runs = pd.DataFrame({"run_id": [0], "point": [0], "x1": [0.5], "thaw_survived": [True], "y": [1.0],
+                         "label": ["a"]})
+    assert sensitivity.outcomes_of(Fake(runs), None) == ["thaw_survived"]
+    assert sensitivity.outcomes_of(Fake(runs), ["y"]) == ["y"]
+    with pytest.raises(ValueError, match=r"no outcome\(s\) \['nope'\] in the runs table"):
+        sensitivity.outcomes_of(Fake(runs), ["y", "nope"])
+    assert sensitivity.outcomes_of(Fake(runs.drop(columns="thaw_survived")), None) == ["y"]
+
+
+def test_risk_table_classes_shares_and_words():
+    src = parameter_sources("thaw", "baseline").set_index("parameter")
+    assumed = src.index[src["source_class"] == "assumption"][0]
+    grounded = src.index[src["size_assumed"]][0]
+    imp = pd.DataFrame({"scenario": "baseline", "outcome": ["y", "y", "y", "w", "w"],
+                        "parameter": [assumed, grounded, "not.a.parameter", assumed, grounded],
+                        "importance": [3.0, 1.0, 0.0, 1.0, 3.0], "share": [0.75, 0.25, 0.0, 0.25, 0.75],
+                        "rank": [1, 2, 3, 2, 1]})
+    t = risk.risk_table(imp, "thaw", "baseline")
+    assert list(t["source_class"]) == ["assumption", src.loc[grounded, "source_class"], "unclassified",
+                                       "assumption", src.loc[grounded, "source_class"]]
+    assert list(t["size_assumed"]) == [False, True, False, False, True]
+    assert t["source"].iloc[0] == src.loc[assumed, "source"] and t["source"].iloc[2] == ""
+    shares = risk.class_shares(t)
+    assert shares.loc["y", "assumption"] == 0.75 and shares.loc["w", "assumption"] == 0.25
+    assert shares.sum(axis=1).tolist() == pytest.approx([1.0, 1.0])
+    order = [c for c in (*CLASSES, "unclassified") if c in shares.columns]
+    assert list(shares.columns) == order and shares.columns[-1] == "unclassified"
+    missing = risk.unswept("thaw", "baseline", [assumed, grounded])
+    assert len(missing) == len(src) - 2 and not {assumed, grounded} & set(missing["parameter"])
+    text = risk.words(t, shares, missing, top=2)
+    w, y = text[0], text[1]  # shares' rows are sorted by outcome
+    assert y.startswith("**y** rests mainly on assumptions: 75% of its importance lies on assumption-sourced")
+    assert w.startswith("**w** rests mainly on sourced numbers: 25%")
+    assert "(which are 33% of the swept ones)" in y  # one of the three swept parameters is an assumption
+    assert "1 of its top 2 drivers are assumptions" in y
+    assert f"`{assumed}` (assumption, 75%)" in y and ", size assumed, 25%)" in y
+    assert text[2].startswith(f"Not in the sweep: {len(missing)} parameters (")
+    sourced = missing[missing["source_class"] != "assumption"]
+    assert f"and {len(sourced) - 12} more." in text[2]
+    even = risk.words(t, pd.DataFrame({"assumption": [0.5]}, index=["v"]), missing.iloc[0:0])
+    assert even[0].startswith("**v** rests about equally on both")
+    assert even[-1] == "Every numeric parameter of the scenario is in the sweep."
+
+
+def test_index_bars_draw_the_top_parameters_with_intervals_and_class_colours():
+    table = pd.DataFrame({"outcome": ["y"] * 4 + ["z"] * 2 + ["thaw_survived"] * 2 + ["final_jk_affinity"] * 2,
+                          "parameter": ["a", "b", "c", "d", "a", "b", "a", "b", "a", "b"],
+                          "ST": [0.1, 0.5, 0.3, 0.2, 0.4, 0.6, 0.2, 0.1, 0.3, 0.3],
+                          "lo": [0.0, 0.4, 0.1, 0.3, 0.3, 0.5, 0.1, 0.0, 0.2, 0.2],
+                          "hi": [0.2, 0.7, 0.4, 0.3, 0.5, 0.7, 0.3, 0.2, 0.4, 0.4]})
+    fig = figures.index_bars(table, "ST", "lo", "hi", "total index", "Sobol", top=3,
+                             classes={"a": "assumption", "b": "data"})
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 6 and len(axes) == 4  # three columns, the last two cells of row two hidden
+    y = axes[0]
+    assert [t.get_text() for t in y.get_yticklabels()] == ["d", "c", "b"]  # top three, largest at the top
+    assert [p.get_width() for p in y.patches] == pytest.approx([0.2, 0.3, 0.5])
+    assert [to_hex(p.get_facecolor()) for p in y.patches] == [figures.CLASS_COLOURS["unclassified"]] * 2 + [
+        figures.CLASS_COLOURS["data"]]
+    bars = [c for c in y.collections if c.get_segments()]
+    assert [sorted(s[:, 0]) for s in bars[0].get_segments()] == [pytest.approx([0.2, 0.3]), pytest.approx([0.1, 0.4]),
+                                                                 pytest.approx([0.4, 0.7])]  # d's lo above: clipped
+    assert [t.get_text() for t in y.get_legend().get_texts()] == ["data", "unclassified"]
+    assert y.get_title() == "y" and axes[2].get_title() == "P(thaw survives)"
+    assert axes[3].get_title() == "Japan–Korea affinity (end)"
+    assert fig._suptitle.get_text() == "Sobol" and y.get_xlabel() == "total index"
+    plain = figures.index_bars(table, "ST", None, None, "x", "t")
+    assert not [c for c in plain.axes[0].collections if c.get_segments()]
+    assert len(plain.axes[0].patches) == 4
+    with pytest.raises(ValueError, match="no indices to plot"):
+        figures.index_bars(table.iloc[0:0], "ST", None, None, "x", "t")
+
+
+def test_morris_plane_points_and_labels():
+    table = pd.DataFrame({"outcome": ["y"] * 3, "parameter": ["a", "b", "c"], "mu_star": [0.1, 0.9, 0.5],
+                          "sigma": [0.05, 0.3, 0.2]})
+    fig = figures.morris_plane(table, classes={"b": "assumption"}, label_top=2)
+    ax = fig.axes[0]
+    pts = ax.collections[0]
+    assert pts.get_offsets().tolist() == [[0.1, 0.05], [0.9, 0.3], [0.5, 0.2]]
+    assert [to_hex(c) for c in pts.get_facecolors()] == [figures.CLASS_COLOURS["unclassified"],
+                                                         figures.CLASS_COLOURS["assumption"],
+                                                         figures.CLASS_COLOURS["unclassified"]]
+    assert sorted(t.get_text() for t in ax.texts) == ["b", "c"]
+    assert next(t for t in ax.texts if t.get_text() == "b").xy == (0.9, 0.3)
+    assert len(fig.axes) == 1 and ax.get_title() == "y"
+
+
+def test_class_share_bars_stack_to_one_and_print_the_large_shares():
+    shares = pd.DataFrame({"assumption": [0.7, 0.05], "data": [0.3, 0.95]}, index=["y", "thaw_survived"])
+    fig = figures.class_share_bars(shares, "ST")
+    ax = fig.axes[0]
+    rects = ax.patches
+    assert [v for r in rects for v in (r.get_x(), r.get_width())] == pytest.approx([0, 0.7, 0, 0.05, 0.7, 0.3, 0.05, 0.95])
+    assert [to_hex(r.get_facecolor()) for r in rects] == [figures.CLASS_COLOURS["assumption"]] * 2 + [
+        figures.CLASS_COLOURS["data"]] * 2
+    assert sorted(t.get_text() for t in ax.texts) == ["30%", "70%", "95%"]  # 5% is too thin to label
+    assert next(t for t in ax.texts if t.get_text() == "70%").get_position() == pytest.approx((0.35, 0))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["y", "P(thaw survives)"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["assumption", "data"]
+    assert "(ST)" in ax.get_xlabel() and ax.get_xlim() == (0, 1)
+
+
+def test_prim_figures_draw_the_trajectory_and_the_box():
+    traj = pd.DataFrame({"coverage": [1.0, 0.8, 0.5], "density": [0.2, 0.6, 0.9], "res_dim": [0, 1, 2],
+                         "chosen": [False, True, False]})
+    fig = figures.prim_tradeoff(traj, "thaw_survived == False")
+    ax = fig.axes[0]
+    assert ax.collections[0].get_offsets().tolist() == [[1.0, 0.2], [0.8, 0.6], [0.5, 0.9]]
+    assert ax.collections[1].get_offsets().tolist() == [[0.8, 0.6]]
+    assert ax.get_title() == "PRIM peeling trajectory for: thaw_survived == False"
+    limits = pd.DataFrame({"parameter": ["a", "b"], "min": [2.0, 0.0], "max": [6.0, 0.5], "qp_lower": [0.01, np.nan],
+                           "qp_upper": [0.2, np.nan], "range_min": [0.0, 0.0], "range_max": [10.0, 1.0]})
+    fig = figures.prim_limits(limits, "c", {"coverage": 0.8, "density": 0.6, "mass": 0.1})
+    ax = fig.axes[0]
+    red = [ln for ln in ax.lines if to_hex(ln.get_color()) == "#de2d26"]
+    assert [list(ln.get_xdata()) for ln in red] == [[0.2, 0.6], [0.0, 0.5]]
+    assert [list(ln.get_ydata()) for ln in red] == [[0, 0], [1, 1]]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["2", "6", "qp 0.01", "0", "0.5", ""]
+    assert ax.get_title() == "PRIM box for c: coverage 0.80, density 0.60, mass 0.10"
+
+
+def test_survival_curves_one_step_and_band_per_group():
+    from experiments.results import survival
+
+    runs = pd.DataFrame({"scenario": ["a"] * 4 + ["b"] * 2, "status": "ok", "months": 3,
+                         "months_to_rupture": pd.array([1, 2, None, None, 3, None], dtype="Int64")})
+    curves = survival(runs)
+    fig = figures.survival_curves(curves)
+    ax = fig.axes[0]
+    steps = [ln for ln in ax.lines if ln.get_label().endswith(")")]
+    assert [ln.get_label() for ln in steps] == ["a (n=4)", "b (n=2)"]
+    assert list(steps[0].get_ydata()) == [1.0, 0.75, 0.5, 0.5] and list(steps[1].get_ydata()) == [1.0, 1.0, 1.0, 0.5]
+    assert [ln.get_linestyle() for ln in steps] == ["-", "--"]
+    assert to_hex(steps[0].get_color()) != to_hex(steps[1].get_color())
+    assert len(ax.collections) == 2
+    with pytest.raises(ValueError, match="no survival curve to plot"):
+        figures.survival_curves(curves.iloc[0:0])
+    assert figures._label("thaw_survived") == "P(thaw survives the horizon)"
+    assert figures._label("final_jk_affinity") == "Japan–Korea affinity at the horizon (index, −1 hostile … +1 close)"
+
+
+def test_md_table_formats_numbers_blanks_and_pipes():
+    from experiments.analysis.report import md_table
+    df = pd.DataFrame({"name": ["a|b", "c"], "x": [0.123456, np.nan], "n": [3, 4]})
+    assert md_table(df).splitlines() == ["| name | x | n |", "| --- | --- | --- |", "| a\\|b | 0.123 | 3 |",
+                                         "| c |  | 4 |"]
+    assert md_table(df, ".0%").splitlines()[2] == "| a\\|b | 12% | 3 |"
+
+
+def test_default_parts_follow_the_design():
+    from experiments.analysis import PARTS
+    from experiments.analysis.report import default_parts
+    assert default_parts("saltelli") == default_parts("morris") == ("sensitivity", "risk", "survival", "contrasts")
+    assert default_parts("lhs") == default_parts("sobol_sequence") == PARTS
+    assert default_parts("grid") == ("discovery", "survival", "contrasts")
+    assert default_parts("points") == ("survival", "contrasts")
+
+
+GRID = """
+name = "ishigami_grid"
+description = "a grid over the Ishigami inputs"
+model = "ishigami"
+scenarios = ["ishigami"]
+replications = 1
+root_seed = 1
+[design]
+kind = "grid"
+[design.parameters]
+x1 = [-3.0, -1.0, 0.5, 2.0, 3.0]
+x2 = [-2.0, 0.0, 1.0, 2.5]
+"""
+
+
+@pytest.fixture(scope="module")
+def ishigami_grid(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid")
+    (out / "g.toml").write_text(GRID)
+    run_batch(out / "g.toml", out / "r", executor="serial", quiet=True)
+    return out / "r"
+
+
+def test_analyse_says_what_it_did_not_do_and_why(ishigami_grid, monkeypatch):
+    from matplotlib.figure import Figure
+    monkeypatch.setattr(Figure, "savefig", lambda self, path, **kw: Path(path).write_bytes(b"png"))
+    a = analyse(ishigami_grid, parts=["sensitivity", "risk", "discovery", "survival", "contrasts"])
+    assert a.skipped == {"sensitivity": "a `grid` design has no sample to compute indices from",
+                         "risk": "a `grid` design has no sample to compute indices from",
+                         "discovery": "the model has no thaw_survived outcome: give --condition",
+                         "survival": "the model has no rupture times",
+                         "contrasts": "one scenario: nothing to contrast"}
+    report = (ishigami_grid / "analysis" / "report.md").read_text()
+    assert report.startswith("# Analysis of `ishigami_grid`\n")
+    assert ("a grid over the Ishigami inputs. Design `grid` with 20 point(s) x 1 replication(s) x 1 scenario(s) = "
+            "20 runs (20 finished); common random numbers: ") in report and "model `ishigami`." in report
+    assert "## Not done\n\n- sensitivity: a `grid` design has no sample" in report
+    assert "- contrasts: one scenario: nothing to contrast\n" in report
+    assert a.files == [ishigami_grid / "analysis" / "report.md"]
+    assert set(a.seconds) == {"sensitivity", "discovery", "survival"}
+    with pytest.raises(ValueError, match=r"unknown analysis part\(s\) \['nonsense'\]; expected some of sensitivity, "):
+        analyse(ishigami_grid, parts=["nonsense", "survival"])
+    with pytest.raises(ValueError, match=r"--scenario 'other': not a scenario of this batch \(ishigami\)"):
+        analyse(ishigami_grid, scenario="other")
+
+
+def test_discovery_on_a_grid_writes_prim_cart_and_scores(ishigami_grid, monkeypatch):
+    from matplotlib.figure import Figure
+    saved = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, path, **kw: (saved.append(Path(path).name),
+                                                                     Path(path).write_bytes(b"png")))
+    res = load(ishigami_grid)
+    cond = "y > 2"
+    k = int((res.runs["y"] > 2).sum())
+    assert 0 < k < len(res.runs)
+    a = analyse(ishigami_grid, condition=cond)
+    assert saved == ["prim_tradeoff.png", "prim_box.png", "cart_tree.png"]
+    names = {p.name for p in a.files}
+    for t in ("prim_trajectory", "prim_box", "cart_leaves", "feature_scores"):
+        assert {f"{t}.parquet", f"{t}.csv"} <= names
+    report = (ishigami_grid / "analysis" / "report.md").read_text()
+    assert f"Condition: `{cond}`, true in {k} of 20 finished runs ({k / 20:.1%})." in report
+    assert "![prim_box](prim_box.png)" in report and "CART leaves, densest first:" in report
+    scores = pd.read_csv(ishigami_grid / "analysis" / "feature_scores.csv")
+    assert set(scores["parameter"]) == {"x1", "x2"} and "condition" in scores
+    traj = pd.read_csv(ishigami_grid / "analysis" / "prim_trajectory.csv")
+    assert traj["chosen"].sum() == 1
+    for always, word in (("y > -100", "always"), ("y > 100", "never")):
+        a = analyse(ishigami_grid, parts=["discovery"], condition=always)
+        assert a.skipped == {"discovery": f"the condition `{always}` is {word} met"}
+    a = analyse(ishigami_grid, parts=["discovery"], condition="nope > 1")
+    assert a.skipped["discovery"].startswith("--condition 'nope > 1': not an expression over the runs table's")
+
+
+def test_survival_curves_band_colour_reference_line_and_given_axes():
+    from matplotlib.figure import Figure
+
+    from experiments.results import survival
+    runs = pd.DataFrame({"scenario": ["a"] * 4, "status": "ok", "months": 3,
+                         "months_to_rupture": pd.array([1, 2, None, None], dtype="Int64")})
+    curves = survival(runs)
+    given = Figure().add_subplot()
+    fig = figures.survival_curves(curves, ax=given, horizon_label="months since 2025-11")
+    assert fig is given.figure and given.get_xlabel() == "months since 2025-11"
+    step = given.lines[0]
+    band = given.collections[0]
+    v = band.get_paths()[0].vertices
+    assert set(v[:, 0]) == {0.0, 1.0, 2.0, 3.0}  # the band spans the months, drawn stepwise
+    assert v[:, 1].max() == pytest.approx(curves["p_intact_hi"].max())
+    assert v[:, 1].min() == pytest.approx(curves["p_intact_lo"].min())
+    assert to_hex(band.get_facecolor()[0][:3]) == to_hex(step.get_color())
+    half = [ln for ln in given.lines if list(ln.get_ydata()) == [0.5, 0.5]]
+    assert len(half) == 1  # the even-odds line
+    assert given.get_ylim() == pytest.approx((-0.02, 1.02))
+
+
+def test_morris_plane_labels_six_by_default_and_facets_outcomes():
+    table = pd.DataFrame({"outcome": ["y"] * 8 + ["z"] * 8, "parameter": list("abcdefgh") * 2,
+                          "mu_star": list(range(8)) * 2, "sigma": [1.0] * 16})
+    fig = figures.morris_plane(table)
+    assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["y", "z"]
+    assert fig.axes[0].get_position().x0 < fig.axes[1].get_position().x0  # side by side, not stacked
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == list("cdefgh")  # the six largest mu*
+    four = figures.morris_plane(pd.concat([table, table.assign(outcome="w"), table.assign(outcome="v")]))
+    assert len(four.axes) == 6 and [ax.get_visible() for ax in four.axes] == [True] * 4 + [False] * 2
+
+
+def test_class_shares_stack_three_classes_and_prim_limits_normalise_to_the_range():
+    shares = pd.DataFrame({"assumption": [0.5], "data": [0.3], "article": [0.2]}, index=["y"])
+    ax = figures.class_share_bars(shares, "ST").axes[0]
+    assert [(round(r.get_x(), 9), round(r.get_width(), 9)) for r in ax.patches] == [(0, 0.5), (0.5, 0.3), (0.8, 0.2)]
+    limits = pd.DataFrame({"parameter": ["a"], "min": [4.0], "max": [8.0], "qp_lower": [0.01], "qp_upper": [np.nan],
+                           "range_min": [2.0], "range_max": [12.0]})
+    ax = figures.prim_limits(limits, "c", {"coverage": 0.8, "density": 0.6, "mass": 0.1}).axes[0]
+    red = [ln for ln in ax.lines if to_hex(ln.get_color()) == "#de2d26"]
+    assert list(red[0].get_xdata()) == pytest.approx([0.2, 0.6])  # (4 − 2) / 10 and (8 − 2) / 10
+    assert ax.get_xlim() == pytest.approx((-0.02, 1.15)) and ax.get_ylim() == pytest.approx((0.5, -0.7))
+    traj = pd.DataFrame({"coverage": [1.0], "density": [0.2], "res_dim": [0], "chosen": [True]})
+    assert figures.prim_tradeoff(traj, "c").axes[0].get_ylim() == pytest.approx((0, 1.02))
