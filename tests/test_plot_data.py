@@ -6,6 +6,7 @@ so that a redefinition of the rupture changes one place."""
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
@@ -249,50 +250,17 @@ def test_scenario_comparison_of_another_outcome_and_refusals():
 
 
 # --------------------------------------------------------------------------------------------
-# The rupture threshold (ONE test: adapt it when the rupture is redefined)
-def test_rupture_threshold_line_in_every_affinity_plot():
+# The rupture (ONE test: it was a threshold line until the rupture became the 2019 conjunction)
+def test_no_plot_draws_a_rupture_threshold_any_more():
+    """A rupture is a conjunction of events, not a level of affinity: no affinity plot may draw a
+    threshold line (the run's timeline shades its ruptured months instead, tested above)."""
     runs, outs = synthetic(n=4)
-    runs["dynamics.rupture.threshold"] = -0.35
-    runs["dynamics.rupture.months"] = 4
-    label = "rupture threshold (-0.35 for 4 months)"
-    assert plots.rupture_rule(runs, "s1") == (-0.35, 4)
-    fan = plots.fan_chart(outs, runs, "jk_affinity")
-    for ax in visible(fan):
-        lines = [ln for ln in ax.lines if ln.get_label() == label]
-        assert len(lines) == 1 and list(lines[0].get_ydata()) == [-0.35, -0.35]
-        assert list(lines[0].get_xdata()) == [0, 1]  # across the panel
-    assert label in [t.get_text() for t in fan.legends[0].get_texts()]
-    assert not [ln for ax in visible(plots.fan_chart(outs, runs, "kor_fav_jpn")) for ln in ax.lines
-                if ln.get_label().startswith("rupture")]
-    comp = plots.scenario_comparison(runs).axes[0]
-    marks = [c for c in comp.collections if isinstance(c, LineCollection) and c.get_label() == "rupture threshold"]
-    assert len(marks) == 1
-    segments = [seg for c in comp.collections if isinstance(c, LineCollection) and not isinstance(c, PathCollection)
-                for seg in c.get_segments() if len(seg) == 2 and seg[0][0] == seg[1][0] == -0.35]
-    assert sorted((s[0][1], s[1][1]) for s in segments) == [(-0.4, 0.4), (0.6, 1.4)]  # one mark per row
-    assert [t.get_text() for t in comp.get_legend().get_texts()] == ["rupture threshold"]
-    one = runs[runs["scenario"] == "s1"]
-    hist = plots.horizon_distribution(one).axes[0]
-    vertical = [ln for ln in hist.lines if ln.get_label() == label]
-    assert len(vertical) == 1 and list(vertical[0].get_xdata()) == [-0.35, -0.35]
-    assert not [ln for ln in plots.horizon_distribution(runs).axes[0].lines if ln.get_label() == label]  # 2 scenarios
-    events = pd.DataFrame({"date": ["2026-01"], "source": ["JPN"], "target": ["KOR"], "move": ["summit"],
-                           "goldstein": [4.0]})
-    tl = plots.event_timeline(events, outs[outs["run_id"] == 0].assign(trilateral_cohesion=0.0, us_credibility=0.5),
-                              run={"scenario": "nowhere", "seed": 1, "rupture_rule": (-0.35, 4)}).axes[1]
-    assert [list(ln.get_ydata()) for ln in tl.lines if ln.get_label() == label] == [[-0.35, -0.35]]
-    tl = plots.event_timeline(events, outs[outs["run_id"] == 0].assign(trilateral_cohesion=0.0, us_credibility=0.5),
-                              run=runs.iloc[0]).axes[1]
-    assert [list(ln.get_ydata()) for ln in tl.lines if ln.get_label() == label] == [[-0.35, -0.35]]
-    # a scenario on the path supplies what the runs do not say; an unknown one draws no line
-    shipped = runs.drop(columns=["dynamics.rupture.threshold"]).assign(scenario="baseline")
-    from model import load_scenario
-    base = load_scenario("baseline")
-    assert plots.rupture_rule(shipped, "baseline") == (base.value("dynamics.rupture.threshold"), 4)
-    assert plots.rupture_rule(runs.drop(columns=["dynamics.rupture.threshold"]), "s1") is None
-    assert plots.rupture_rule(runs.assign(**{"dynamics.rupture.months": [3, 4] * 4}), "s1") is None
-    assert not [ln for ln in visible(plots.fan_chart(outs, runs.drop(columns=["dynamics.rupture.threshold"]),
-                                                     "jk_affinity"))[0].lines if ln.get_label().startswith("rupture")]
+    figs = [plots.fan_chart(outs, runs, "jk_affinity"), plots.scenario_comparison(runs),
+            plots.horizon_distribution(runs[runs["scenario"] == "s1"])]
+    for fig in figs:
+        for ax in fig.axes:
+            assert not [a for a in [*ax.lines, *ax.collections] if "threshold" in str(a.get_label())]
+    assert not hasattr(plots, "rupture_rule")
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,8 +341,10 @@ def test_event_timeline_places_each_move_on_its_row_month_and_colour():
                                                               ("jk_affinity", "trilateral_cohesion", "us_credibility")}]
     assert [list(ln.get_ydata()) for ln in series] == [list(outs["jk_affinity"]), [0.2] * 4, [0.6] * 4]
     assert [ln.get_linestyle() for ln in series] == ["-", "--", ":"]
-    rupture = [ln for ln in bottom.lines if ln.get_linestyle() == ":" and len(set(ln.get_xdata())) == 1]
-    assert len(rupture) == 1 and day(rupture[0].get_xdata()[0]) == "2026-03-01"
+    spans = list(bottom.patches)  # one shaded span per ruptured month (2026-03, 2026-04), centred on it
+    assert len(spans) == 2
+    centres = [mdates.num2date(p.get_x() + p.get_width() / 2).strftime("%Y-%m-%d") for p in spans]
+    assert centres == ["2026-03-01", "2026-04-01"]
     assert [t.get_text() for t in bottom.texts] == ["rupture"]
     assert "(scenario nowhere · seed 4)" in fig._suptitle.get_text().replace("\n", " ")
     with pytest.raises(ValueError, match=r"events hold several runs; pass one run"):
