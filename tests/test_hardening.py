@@ -373,7 +373,7 @@ def _chunks(out: Path) -> int:
 
 
 def test_two_batches_into_one_folder_exactly_one_proceeds(tmp_path, capsys):
-    exp = experiment(tmp_path, reps=8, months=60)
+    exp = experiment(tmp_path, reps=100, months=60)  # 400 runs: the first batch is still running when the second asks
     out = tmp_path / "o"
     proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "batch", str(exp), "--out", str(out), "--workers",
                              "2", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -386,7 +386,7 @@ def test_two_batches_into_one_folder_exactly_one_proceeds(tmp_path, capsys):
     _, perr = proc.communicate(timeout=300)
     assert proc.returncode == 0, perr
     runs = load(out).runs
-    assert len(runs) == 32 and runs["run_id"].is_unique and load(out).manifest["complete"]
+    assert len(runs) == 400 and runs["run_id"].is_unique and load(out).manifest["complete"]
     assert len(load(out).manifest["sessions"]) == 1  # the refused batch did not touch the manifest
 
 
