@@ -1160,3 +1160,116 @@ def test_disputes__between_allies_the_coercive_tools_are_those_of_2019():
     assert tools_for(st.roles, JPN, KOR, "coerce_econ") == ALLY_TOOLS["coerce_econ"]
     assert "downgrade_ties" in ALLY_TOOLS["coerce_econ"] and "radar_lock" in ALLY_TOOLS["coerce_mil"]
     assert "downgrade_ties" not in tools_for(st.roles, CHN, JPN, "coerce_econ")
+
+
+def _rupture_world(**overrides):
+    m, st = world(**{"mechanisms.opinion": False, **overrides})  # moves must not move opinion here
+    r = m.components["rupture"]
+    st.month = 1
+    r.on_measure(st, st.out)
+    return m, st, r
+
+
+def _drop(st, points: float) -> None:
+    st.relations.set("opinion", KOR, JPN, rel(st, "opinion", KOR, JPN) - points)
+
+
+def test_rupture__each_of_the_four_parts_is_needed():
+    """Security, a break and a fall without a trade measure: none; a protest is no security move."""
+    p = world()[0].config.params.dynamics.rupture
+    m, st, r = _rupture_world()
+    move(st, KOR, JPN, "radar_lock")
+    st.agreements_in_force -= 1  # a lapse: the break
+    _drop(st, p.opinion_drop + 1)
+    st.month = 2
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"]  # no trade measure
+    m, st, r = _rupture_world()
+    move(st, JPN, KOR, "export_controls")
+    move(st, KOR, JPN, "criticism")  # words, not a security move
+    st.agreements_in_force -= 1
+    _drop(st, p.opinion_drop + 1)
+    st.month = 2
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"]
+
+
+def test_rupture__window_and_drop_boundaries():
+    """A part exactly ``months`` months old has left the window; a fall of exactly ``opinion_drop``
+    counts."""
+    m, st, r = _rupture_world()
+    p = m.config.params.dynamics.rupture
+    move(st, JPN, KOR, "export_controls")  # month 1
+    move(st, KOR, JPN, "downgrade_ties")
+    _drop(st, p.opinion_drop)  # exactly the drop
+    st.month = 2
+    r.on_measure(st, st.out)
+    assert st.out["rupture"]
+    st.month = 1 + p.months - 1
+    r.on_measure(st, st.out)
+    assert st.out["rupture"]  # months - 1 old: still inside
+    st.month = 1 + p.months
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"]  # exactly months old: outside
+
+
+def test_rupture__a_new_start_needs_more_than_months_quiet_months():
+    m, st, r = _rupture_world()
+    p = m.config.params.dynamics.rupture
+    move(st, JPN, KOR, "export_controls")
+    move(st, KOR, JPN, "downgrade_ties")
+    _drop(st, p.opinion_drop + 1)
+    st.month = 2
+    r.on_measure(st, st.out)
+    assert r.starts == [2]
+    k = 2 + p.months  # exactly `months` after the last ruptured month: the same spell
+    st.month = k
+    r.last_trade = r.last_security = r.last_break = k
+    r.on_measure(st, st.out)
+    assert st.out["rupture"] and r.starts == [2]
+    r.last_rupture_month = 2
+    st.month = k + 1  # more than `months` later: a new start
+    r.last_trade = r.last_security = r.last_break = k + 1
+    r.on_measure(st, st.out)
+    assert r.starts == [2, k + 1]
+
+
+def test_disputes__both_directions_fade_and_a_flareup_scales_with_its_intensity():
+    from model.components.disputes import history_offence
+
+    m, st = world()
+    p = m.config.params.dynamics.dispute
+    st.relations.set("dispute", JPN, KOR, 0.5)
+    st.relations.set("dispute", KOR, JPN, 0.4)
+    end(m, "disputes")
+    assert rel(st, "dispute", JPN, KOR) == pytest.approx(0.5 * p.retention)
+    assert rel(st, "dispute", KOR, JPN) == pytest.approx(0.4 * p.retention)
+    m, st = world()
+    history_offence(st, KOR, JPN, 0.5)  # half a flare-up: half the salience
+    assert rel(st, "dispute", JPN, KOR) == pytest.approx(p.flareup * 0.5 * st.leaders[JPN].history_stance)
+
+
+def test_rupture__the_opinion_fall_is_measured_within_the_window_only():
+    """A fall that happened more than ``months`` months ago no longer counts: the high reading has
+    left the window of ``months`` + 1 readings."""
+    m, st, r = _rupture_world()
+    p = m.config.params.dynamics.rupture
+    _drop(st, p.opinion_drop + 1)  # the fall, at month 1 -> 2
+    for k in range(2, 2 + p.months + 1):
+        st.month = k
+        r.on_measure(st, st.out)
+    st.month = k + 1  # the pre-fall reading is now out of the window; the other three parts arrive
+    move(st, JPN, KOR, "export_controls")
+    move(st, KOR, JPN, "downgrade_ties")
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"]
+    m, st, r = _rupture_world()  # the same with the fall inside the window: a rupture
+    for k in range(2, 2 + p.months - 1):
+        st.month = k
+        r.on_measure(st, st.out)
+    _drop(st, p.opinion_drop + 1)
+    st.month = k + 1
+    move(st, JPN, KOR, "export_controls")
+    move(st, KOR, JPN, "downgrade_ties")
+    r.on_measure(st, st.out)
+    assert st.out["rupture"]
