@@ -13,19 +13,12 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
-from scipy import stats
+from reference import wilson
 
 from experiments import plots
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]
 
-
-def wilson(k, n, level=0.95):
-    z = stats.norm.ppf(0.5 + level / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return p, centre - half, centre + half
 
 
 def synthetic(scenarios=("s1", "s2"), n=5, points=(None,), months=MONTHS):

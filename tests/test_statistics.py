@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference import wilson
 from scipy import stats
 
 import experiments
@@ -28,14 +29,6 @@ def t_interval(x, level=0.95):
     lo, hi = stats.t.interval(level, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
     return x.mean(), lo, hi
 
-
-def wilson(k, n, level=0.95):
-    """Wilson's score interval written out (independent of binomtest)."""
-    z = stats.norm.ppf(0.5 + level / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return p, centre - half, centre + half
 
 
 # --------------------------------------------------------------------------------------------
