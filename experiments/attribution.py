@@ -28,12 +28,10 @@ MECHANISMS: tuple[str, ...] = tuple(Mechanisms.model_fields)
 def posterior_params(seed: int) -> dict[str, float]:
     """Replicate ``seed``'s posterior sample, chosen as a batch chooses it (experiments.design), so
     every configuration of one replicate shares it and the rows stay paired."""
-    import numpy as np
-
     from experiments.calibration import posterior
-    from experiments.design import POSTERIOR_STREAM
+    from experiments.design import posterior_index
 
-    return posterior.draw(posterior.draw_index(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,))))
+    return posterior.draw(posterior_index(seed))
 
 
 def _run(args: tuple[str, str | None, int, bool]) -> dict[str, Any]:

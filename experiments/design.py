@@ -128,11 +128,18 @@ def seed_rule(exp: Experiment) -> str:
 POSTERIOR_STREAM = 0x9051  # spawn key that separates the posterior draw from the model's use of the seed
 
 
+def posterior_index(seed: int) -> int:
+    """The posterior sample a run of ``seed`` draws: fixed by the seed alone, on its own stream."""
+    from experiments.calibration import posterior
+
+    return posterior.draw_index(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
+
+
 def with_posterior_draw(spec: RunSpec) -> RunSpec:
     """The run with one posterior sample, chosen by its seed alone, under its design overrides (the
     design's explicit values win over the posterior's)."""
     from experiments.calibration import posterior
 
-    index = posterior.draw_index(np.random.SeedSequence(spec.seed, spawn_key=(POSTERIOR_STREAM,)))
+    index = posterior_index(spec.seed)
     return RunSpec(spec.run_id, spec.scenario, spec.point, spec.replicate, spec.seed,
                    {**posterior.draw(index), **spec.params}, spec.model, index)
