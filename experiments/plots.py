@@ -401,7 +401,7 @@ def event_timeline(events: pd.DataFrame, outcomes: pd.DataFrame, run: Mapping[st
         ax2.annotate("rupture", (first, ax2.get_ylim()[1]), fontsize=8, va="top", ha="left")
     ax2.axhline(0, color=GREY, linewidth=0.5)
     ax2.set_ylabel("index value (see legend for scale)")
-    ax2.legend(fontsize=7, loc="lower left")
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncols=2, frameon=False)  # off the data
     ax2.set_title("Monthly outcomes of the same run", fontsize=10)
     _date_axis(ax2)
     rid = f"run {run['run_id']} · " if run.get("run_id") is not None else ""
