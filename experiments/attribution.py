@@ -84,7 +84,7 @@ def hindcast(replications: int, use_posterior: bool = False) -> None:
         for series, waves in WAVES.items():
             for d in waves:
                 vals[(series, d)].append(float(o.loc[d, series]))
-        starts.update(m.labels[s - 1][:4] for s in m.components["rupture"].starts)
+        starts.update(d[:4] for d in m.rupture_starts())
         episodes.append(m.summary()["coercion_episodes"])
         ev = m.events()
         ev = ev[ev.trigger != "scheduled"]

@@ -189,6 +189,12 @@ class ThawModel(mesa.Model):
         tr: Trade = self.components["trade"]  # type: ignore[assignment]
         return trade_cuts_frame(tr.rows(self.state.codes))
 
+    def rupture_starts(self) -> list[str]:
+        """The months (YYYY-MM) in which a rupture started, by the rupture rule's own definition of a
+        start (``components/rupture.py``): the calibration's rupture counts read these, so that the
+        targets and the model cannot disagree on what one rupture is."""
+        return [self.labels[m - 1] for m in self.components["rupture"].starts]  # type: ignore[attr-defined]
+
     def summary(self) -> dict[str, Any]:
         return summarise(self)
 

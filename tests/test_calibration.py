@@ -15,7 +15,7 @@ import pytest
 
 from experiments.calibration import posterior, priors
 from experiments.calibration.runner import QUICK, apply, calibrate
-from experiments.calibration.targets import COUNTS, EPISODES, Count, all_targets, components, count_moves, make_distance
+from experiments.calibration.targets import COUNTS, EPISODES, all_targets, components, make_distance
 from experiments.cli import main
 from model import load_scenario
 
@@ -52,25 +52,31 @@ def test_targets_read_the_whole_record():
     assert t.upto(2018).observed()["counts"][-2:].tolist() == [0, 0]  # before 2019 the record has no rupture
 
 
-def test_rupture_counts_count_spells_by_the_year_they_start():
+def test_rupture_counts_count_starts_by_year_up_to_the_last_year():
     from experiments.calibration.targets import rupture_counts
 
-    dates = ["2018-11", "2018-12", "2019-01", "2019-02", "2019-03", "2020-05", "2021-01"]
-    assert rupture_counts([True, True, False, True, True, False, True], dates, 2025) == [1.0, 2.0]
-    assert rupture_counts([False, False, True, False, False, True, False], dates, 2025) == [2.0, 0.0]
-    assert rupture_counts([False] * 6 + [True], dates, 2020) == [0.0, 0.0]  # after the window: not counted
+    assert rupture_counts(["2019-07", "2016-02", "2021-01"], 2025) == [1.0, 2.0]
+    assert rupture_counts(["2019-07", "2020-12"], 2025) == [2.0, 0.0]
+    assert rupture_counts(["2019-07", "2021-01"], 2020) == [1.0, 0.0]  # after the last year: not counted
+    assert rupture_counts([], 2025) == [0.0, 0.0]
 
 
-def test_episode_counting_uses_the_six_month_gap():
-    c = Count("x", frozenset({"CHN"}), frozenset({"JPN"}), frozenset({"coerce_econ"}), frozenset(), episodes=True)
-    rows = [("2020-01", "CHN", "JPN", "coerce_econ"), ("2020-06", "CHN", "JPN", "coerce_econ"),
-            ("2021-01", "CHN", "JPN", "coerce_econ"), ("2021-02", "CHN", "KOR", "coerce_econ"),
-            ("2021-03", "KOR", "JPN", "coerce_econ")]
-    assert count_moves(rows, c, "2025-12") == 2  # Jan and Jun 2020 are one episode; Jan 2021 opens another
-    assert count_moves(rows, c, "2020-12") == 1
-    assert count_moves(rows, replace(c, episodes=False), "2025-12") == 3
+def test_the_calibrations_rupture_count_is_the_models_own_count_of_starts():
+    """A rupture that lapses for a month and resumes is one rupture to the model (a new start needs
+    more than ``rupture.months`` quiet months); the calibration's target must count it once too.
+    Seed 6 with its posterior draw: the rupture outcome switches on three times in 2019-2020, the
+    model records one start (counting switch-ons, as the targets once did, gives 3)."""
+    from experiments.attribution import posterior_params
+    from experiments.calibration.simulator import summarise
+    from experiments.calibration.targets import all_targets
+    from model import ThawModel
 
-
+    targets = all_targets()
+    m = ThawModel("hindcast_2013_2025", rng=6, months=targets.months, **posterior_params(6)).run()
+    flags = m.outcomes()["rupture"].astype(bool).tolist()
+    assert sum(x and (i == 0 or not flags[i - 1]) for i, x in enumerate(flags)) == 3
+    assert m.rupture_starts() == ["2019-08"]
+    assert summarise(m, targets, np.random.default_rng(0))["counts"][-2:].tolist() == [1.0, 0.0]
 def test_distance_is_zero_at_the_record_and_grows_with_the_miss():
     t = all_targets()
     obs = t.observed()

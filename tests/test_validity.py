@@ -105,7 +105,7 @@ def test_hindcast_flags_2019_and_rarely_another_rupture():
     starts = []
     for seed in range(20):
         m = ThawModel("hindcast_2013_2025", rng=seed).run()
-        starts.append([m.labels[s - 1] for s in m.components["rupture"].starts])
+        starts.append(m.rupture_starts())
     in_2019 = sum(any("2019-01" <= d <= "2020-12" for d in run) for run in starts)
     elsewhere = sum(any(not "2019-01" <= d <= "2020-12" for d in run) for run in starts)
     assert in_2019 >= 14, starts

@@ -48,8 +48,7 @@ def summarise(model: ThawModel, targets: Targets, meas: np.random.Generator) -> 
     rows = list(zip(ev["date"], ev["source"], ev["target"].fillna(""), ev["move"].map(lambda m: MOVES[m].kind),
                     strict=True))
     counts = [count_moves(rows, c, f"{targets.last_year}-12") for c in targets.counts]
-    out = model.outcomes()
-    counts += rupture_counts(out["rupture"].astype(bool).tolist(), out["date"].tolist(), targets.last_year)
+    counts += rupture_counts(model.rupture_starts(), targets.last_year)
     return {"polls": polls, "bites": np.array(bites), "counts": np.array(counts, dtype=float), "latent": lat}
 
 

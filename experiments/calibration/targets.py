@@ -88,15 +88,13 @@ COUNTS = [
 RUPTURE_YEARS = ("2019", "2020")
 
 
-def rupture_counts(rupture: list[bool], dates: list[str], last_year: int) -> list[float]:
-    """(spells of ``rupture`` starting in 2019-2020, spells starting in another year), up to ``last_year``."""
-    inside = other = 0
-    for i, (r, d) in enumerate(zip(rupture, dates, strict=True)):
-        if r and (i == 0 or not rupture[i - 1]) and int(d[:4]) <= last_year:
-            if d[:4] in RUPTURE_YEARS:
-                inside += 1
-            else:
-                other += 1
+def rupture_counts(starts: list[str], last_year: int) -> list[float]:
+    """(ruptures starting in 2019-2020, ruptures starting in another year) up to ``last_year``, from
+    the months (YYYY-MM) in which the model's rupture rule says a rupture started
+    (``ThawModel.rupture_starts``): a spell that lapses for a month and resumes is one rupture there,
+    and so it is here."""
+    inside = sum(1 for d in starts if int(d[:4]) <= last_year and d[:4] in RUPTURE_YEARS)
+    other = sum(1 for d in starts if int(d[:4]) <= last_year and d[:4] not in RUPTURE_YEARS)
     return [float(inside), float(other)]
 
 
