@@ -20,12 +20,15 @@ skipped with that reason (regenerate, then look at the pictures).
 Tolerance: ``TOL = 0.05`` RMS on matplotlib's 0–255 scale. Repeated runs on one machine and
 matplotlib version are bit-identical (RMS 0), so any tolerance above zero only leaves room for a
 different CPU's rounding of an anti-aliased edge. The smallest changes it must catch, measured on
-these baselines, are all larger: one alpha step on a faint band (0.18 → 0.19 in ``coercion_cost``)
-0.11, the same on the survival band 1.4, a line width 1.6 → 1.7 0.7, a marker size 4 → 5 3.5, a
-legend's font 8 → 7 5, its location 8.5, one capitalised word of a title 8.8, a title's font one
-point up 26. A changed figure size or dpi changes the image's shape, which ``compare_images``
-reports as ``ImageComparisonFailure``; ``assert_matches`` turns that into a failure naming both
-shapes (``test_a_changed_size_or_style_is_caught`` checks both kinds).
+these baselines at 80 dpi, are all larger: one alpha step on a faint band (0.18 → 0.19 in
+``coercion_cost``) 0.11, the same on the survival band 1.4, a line width 1.6 → 1.7 0.8, a marker
+size 4 → 5 2.3–3.9, a legend's font 8 → 7 6.3, its location 8.3, one capitalised word of a title
+8.3, the heatmap's cell text 6.5 → 7 pt 2.4, a panel title 9 → 10 pt 18, a title's font one point
+up 29. (At 60 dpi the 9 → 10 pt title gave RMS 0: FreeType draws a font at a whole number of
+pixels, 7.5 and 8.3 px both became 8, hence 80 dpi, where every whole and half point differs.)
+A changed figure size or dpi changes the image's shape, which ``compare_images`` reports as
+``ImageComparisonFailure``; ``assert_matches`` turns that into a failure naming both shapes
+(``test_a_changed_size_or_style_is_caught`` checks both kinds).
 
 A failing comparison keeps the rendered image, the baseline and their difference (``*-failed-diff.png``)
 in ``test-artifacts/figures/`` (git-ignored) and names them in the failure message.
@@ -64,7 +67,7 @@ from experiments.analysis import figures  # noqa: E402
 
 BASELINES = HERE / "baseline_images"
 ARTIFACTS = HERE.parent / "test-artifacts" / "figures"
-DPI = 60
+DPI = 80  # 1 pt = 1.11 px: each whole and half point of a font size lands on another pixel size
 TOL = 0.05
 RC = {"font.family": "DejaVu Sans", "text.hinting": "default",
       "svg.hashsalt": "thaw-figures", "figure.dpi": 100, "savefig.dpi": DPI}
@@ -166,9 +169,9 @@ def _cart():
     from sklearn.tree import DecisionTreeClassifier
 
     rng = np.random.default_rng(3)
-    x = pd.DataFrame({"a": rng.uniform(0, 1, 60), "b": rng.uniform(0, 1, 60)})
-    y = (x["a"] > 0.4) & (x["b"] < 0.7)
-    return DecisionTreeClassifier(max_depth=2, random_state=0).fit(x, y), ["a", "b"]
+    x = pd.DataFrame({"a": rng.uniform(0, 1, 80), "b": rng.uniform(0, 1, 80)})
+    y = ((x["a"] > 0.4) & (x["b"] < 0.7)) ^ (rng.uniform(0, 1, 80) < 0.15)  # noisy: a tree deeper than drawn
+    return DecisionTreeClassifier(max_depth=5, random_state=0).fit(x, y), ["a", "b"]
 
 
 def _curves():
@@ -195,6 +198,7 @@ CASES: dict[str, Callable[[], Figure]] = {
     "fan_affinity": lambda: plots.fan_chart(*reversed(synthetic(scenarios=("s1", "s2", "s3"))), "jk_affinity", ncols=2),
     "fan_design_baseline": lambda: plots.fan_chart(
         *reversed(synthetic(scenarios=("base", "s2"), n=3, points=(0.3, 0.7))), "kor_fav_jpn", baseline="base"),
+    "fan_one_panel": lambda: plots.fan_chart(*reversed(synthetic(scenarios=("s1",), n=4)), "jk_affinity"),
     "fan_pooled": lambda: plots.fan_chart(
         *reversed(synthetic(scenarios=("base", "s2"), n=3, points=(0.3, 0.7))), "kor_fav_jpn", pool=True),
     "scenario_comparison": lambda: plots.scenario_comparison(synthetic(n=5)[0]),
@@ -203,11 +207,14 @@ CASES: dict[str, Callable[[], Figure]] = {
     "scenario_comparison_other": lambda: plots.scenario_comparison(
         synthetic(n=4)[0].assign(final_kor_fav_jpn=lambda r: 10.0 + np.arange(len(r), dtype=float)),
         outcome="final_kor_fav_jpn"),
+    "scenario_comparison_many_rows": lambda: plots.scenario_comparison(
+        synthetic(scenarios=tuple(f"s{i:02d}" for i in range(13)), n=2)[0]),
     "heatmap_survival": lambda: plots.heatmap(_heatmap_runs(), x="a.x", y="a.y"),
     "heatmap_mean": lambda: plots.heatmap(_heatmap_runs(), x="a.x", y="a.y", value="final_jk_affinity"),
     "event_timeline": lambda: plots.event_timeline(*_timeline_inputs(), run={"scenario": "s", "seed": 4, "run_id": 0}),
     "coercion_cost": lambda: plots.coercion_cost(
         *reversed(synthetic(scenarios=("baseline_x", "china_coerces_x", "x_coerce_y"), n=3))),
+    "coercion_cost_one_panel": lambda: plots.coercion_cost(*reversed(synthetic(scenarios=("china_coerces_x",), n=3))),
     "survival_curve": lambda: plots.survival_curve(synthetic(scenarios=("s",), n=6)[0], months=4, label="mine",
                                                    color="#123456"),
     "horizon_distribution": lambda: plots.horizon_distribution(_runs_one()),
@@ -218,6 +225,9 @@ CASES: dict[str, Callable[[], Figure]] = {
     "backtest_forecasts": lambda: plots.backtest_forecasts(_backtest()),
     "index_bars": lambda: figures.index_bars(_indices(), "ST", "lo", "hi", "total index", "Sobol indices", top=3,
                                              classes=CLASSES),
+    "index_bars_two_rows": lambda: figures.index_bars(
+        pd.concat([_indices(), _indices().assign(outcome=lambda t: "w_" + t["outcome"])]), "ST", None, None, "index",
+        "Four outcomes in two rows", top=4, classes={**CLASSES, "g.h": "not_a_class"}),
     "morris_plane": lambda: figures.morris_plane(_morris(), classes={"b": "assumption", "h": "data"}, label_top=3),
     "class_share_bars": lambda: figures.class_share_bars(_shares(), "ST"),
     "prim_tradeoff": lambda: figures.prim_tradeoff(_trajectory(), "thaw_survived == False"),
