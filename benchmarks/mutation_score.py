@@ -14,10 +14,14 @@ checked") are left out, so a line counts exactly what the run measured. The grou
 - ``experiments (other)``: any other ``experiments/`` module that was run (the batch engine).
 
 Run: ``python benchmarks/mutation_score.py`` (``--survivors`` lists every survivor's name).
+``--sample FILE ...`` prints the names of docs/testing.md's one-in-five sample (a mutant whose
+name's SHA-1 is divisible by 5) among the generated mutants of those source files, for
+``mutmut run $(python benchmarks/mutation_score.py --sample experiments/plots.py)``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -69,8 +73,17 @@ def line(group: str, counts: Counter) -> str:
             + (f"; {other}" if other else ""))
 
 
+def sampled(sources: list[str], root: Path = Path("mutants")) -> list[str]:
+    """The one-in-five sample: generated mutants of ``sources`` whose name's SHA-1 is divisible by 5."""
+    names = [n for src in sources for n in json.loads((root / f"{src}.meta").read_text())["exit_code_by_key"]]
+    return [n for n in names if int(hashlib.sha1(n.encode()).hexdigest(), 16) % 5 == 0]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--sample"]:
+        print("\n".join(sampled(argv[1:])))
+        return 0
     by_group, survivors = scores()
     if not by_group:
         print("no mutmut results under mutants/: run `make mutation` first", file=sys.stderr)
