@@ -1273,3 +1273,153 @@ def test_rupture__the_opinion_fall_is_measured_within_the_window_only():
     move(st, KOR, JPN, "downgrade_ties")
     r.on_measure(st, st.out)
     assert st.out["rupture"]
+
+
+# Gaps that mutation testing of opinion.py and spillover.py found (docs/testing.md) -----------
+@pytest.fixture
+def fresh_hook_index(monkeypatch):
+    """Which components act on which (pair, kind) is memoised per scenario object across models;
+    a test of an ``acts_on`` rule must see it worked out afresh, not read from an earlier test."""
+    from model import state as state_module
+
+    monkeypatch.setattr(state_module, "_HOOK_INDEX", {})
+
+
+def test_opinion__an_impulse_falls_by_the_room_below_rises_by_the_room_above_and_splits_by_persistence():
+    from model.components.opinion import impulse
+
+    m, st = world()
+    i = KOR * st.n + JPN
+    st.relations.opinion[i], st.relations.opinion_shock[i] = 30.0, 0.0
+    impulse(st, i, -5.0, 0.25)
+    assert st.relations.opinion[i] == pytest.approx(30.0 - 5.0 * 30.0 / 50.0)  # 27: the room below
+    assert st.relations.opinion_shock[i] == pytest.approx(-3.0 * 0.75)  # the rest of the change is shock
+    impulse(st, i, 5.0, 0.25)
+    assert st.relations.opinion[i] == pytest.approx(27.0 + 5.0 * 73.0 / 50.0)  # the room above
+    assert st.relations.opinion_shock[i] == pytest.approx(-2.25 + 5.0 * 73.0 / 50.0 * 0.75)
+    before = (st.relations.opinion[i], st.relations.opinion_shock[i])
+    impulse(st, i, 0.0, 0.25)  # nothing to add: nothing moves, whichever room it is scaled by
+    assert (st.relations.opinion[i], st.relations.opinion_shock[i]) == before
+    st.relations.opinion[i], st.relations.opinion_shock[i] = 90.0, 0.0
+    impulse(st, i, 80.0, 0.0)  # 90 + 80 · 10/50 = 106: clipped, and the shock holds what did happen
+    assert st.relations.opinion[i] == 100.0 and st.relations.opinion_shock[i] == pytest.approx(10.0)
+    st.relations.opinion[i], st.relations.opinion_shock[i] = 10.0, 0.0
+    impulse(st, i, -80.0, 0.5)  # 10 − 80 · 10/50 = −6: clipped at zero, not at one
+    assert st.relations.opinion[i] == 0.0 and st.relations.opinion_shock[i] == pytest.approx(-5.0)
+
+
+def test_opinion__a_move_cannot_lift_favourability_past_100():
+    m, st = world(**{"dynamics.opinion.response": 50.0, "dynamics.opinion.headline": 6.0,
+                     "dynamics.opinion.visibility.reassure": 1.0})
+    p = m.config.params.dynamics.opinion
+    assert 95.0 + 50.0 * p.visibility["reassure"] * 6.0 * g10("summit") * 5.0 / 50.0 > 100.0
+    st.relations.set("opinion", KOR, JPN, 95.0)
+    move(st, JPN, KOR, "summit")
+    assert rel(st, "opinion", KOR, JPN) == 100.0
+    st.relations.set("opinion", KOR, JPN, 5.0)
+    move(st, JPN, KOR, "radar_lock")
+    assert rel(st, "opinion", KOR, JPN) == 0.0
+
+
+@pytest.mark.parametrize("measures", [False, True], ids=["no measures", "measures in force"])
+def test_opinion__month_end_clips_below_zero_on_both_paths(measures):
+    """A large positive shock over a small reading: the anchor (O − shock) is negative, and what the
+    shock keeps after its decay does not cover it; favourability ends at 0, not below (both the
+    quick path of months without measures and the one with them)."""
+    m, st = world(**{"dynamics.opinion.relaxation": 0.0, "dynamics.opinion.grievance": 0.0 if not measures else 1.0})
+    i = KOR * st.n + JPN
+    keep = 0.5 ** (1 / m.config.params.dynamics.opinion.shock_half_life)
+    st.relations.opinion[i], st.relations.opinion_shock[i] = 0.5, 30.0
+    if measures:
+        st.relations.measures[JPN * st.n + CHN] = 0.5  # somebody's measures in force, not Korea's toward Japan
+    assert 0.5 - 30.0 + 30.0 * keep < 0
+    end(m, "opinion")
+    assert st.relations.opinion[i] == 0.0
+    assert st.relations.opinion_shock[i] == pytest.approx(30.0 * keep)
+
+
+def test_opinion__grievance_drains_while_measures_stand_in_proportion_to_the_share_cut():
+    m, st = world(**{"dynamics.opinion.grievance": 2.0})
+    p = m.config.params.dynamics.opinion
+    keep = 0.5 ** (1 / p.shock_half_life)
+    i = KOR * st.n + JPN
+    st.relations.opinion[i], st.relations.opinion_shock[i] = 40.0, 0.0
+    level = st.relations.opinion_level[i]
+    st.relations.measures[i] = 0.5  # half of Korea's channels with Japan cut by Japan's measures
+    end(m, "opinion")
+    shock = -2.0 * 0.5 * 40.0 / 50.0
+    assert st.relations.opinion_shock[i] == pytest.approx(0.0 * keep + shock)
+    assert st.relations.opinion[i] == pytest.approx(40.0 + p.relaxation * (level - 40.0) + shock)
+
+
+def test_spillover__adds_to_what_is_there_for_either_ally_as_the_victim(fresh_hook_index):
+    """Korea coerced: Japan's solidarity with Korea and entrapment toward the coercer grow from
+    what they were (they are sums of decaying responses), in Japan's row, not elsewhere."""
+    m, st = world(**{"dynamics.spillover.balance": 0.8})
+    p = m.config.params.dynamics.spillover
+    st.relations.set("solidarity", JPN, KOR, 0.1)
+    st.relations.set("entrapment", JPN, CHN, 0.05)
+    move(st, CHN, KOR, "radar_lock", 0.5)
+    assert rel(st, "solidarity", JPN, KOR) == pytest.approx(0.1 + p.solidarity * 0.5 * 0.6)
+    assert rel(st, "entrapment", JPN, CHN) == pytest.approx(0.05 + p.solidarity * 0.5 * 0.2)
+    assert sum(st.relations.solidarity) == pytest.approx(0.1 + p.solidarity * 0.5 * 0.6)
+    assert sum(st.relations.entrapment) == pytest.approx(0.05 + p.solidarity * 0.5 * 0.2)
+
+
+def test_spillover__acts_on_coercion_of_an_ally_by_anyone_but_the_other_ally(fresh_hook_index):
+    from model.components.spillover import Spillover
+
+    m, st = world()
+    acts = Spillover.acts_on
+    roles = st.roles
+    sp = m.components["spillover"]
+    assert acts(sp, roles, CHN, JPN, "coerce_econ") and acts(sp, roles, USA, KOR, "coerce_mil")
+    assert not acts(sp, roles, KOR, JPN, "coerce_econ")  # the fellow ally itself: no solidarity against itself
+    assert not acts(sp, roles, CHN, USA, "coerce_econ")  # not an ally
+    assert not acts(sp, roles, CHN, JPN, "protest")  # not coercion
+    t0 = rel(st, "threat", KOR, CHN)
+    move(st, CHN, JPN, "import_ban")  # through the model's hook table, worked out afresh
+    assert rel(st, "threat", KOR, CHN) > t0
+
+
+@pytest.mark.parametrize("measures", [False, True], ids=["no measures", "measures in force"])
+def test_opinion__month_end_clips_at_exactly_0_and_100_and_keeps_what_is_between(measures):
+    """Above 100 by less than a point is still clipped to 100; a reading below one point is kept."""
+    m, st = world(**{"dynamics.opinion.relaxation": 0.0, "dynamics.opinion.grievance": 0.0 if not measures else 1.0})
+    keep = 0.5 ** (1 / m.config.params.dynamics.opinion.shock_half_life)
+    high, low = KOR * st.n + JPN, JPN * st.n + KOR
+    if measures:
+        st.relations.measures[CHN * st.n + USA] = 0.5  # somebody's measures in force, not between the allies
+    st.relations.opinion[high], st.relations.opinion_shock[high] = 100.2, -0.3  # anchor 100.5
+    st.relations.opinion[low], st.relations.opinion_shock[low] = 0.5, 0.0  # anchor 0.5, no shock
+    end(m, "opinion")
+    assert 100.0 < 100.5 - 0.3 * keep < 101.0 and st.relations.opinion[high] == 100.0
+    assert st.relations.opinion[low] == pytest.approx(0.5)
+
+
+def test_opinion__small_impulses_and_moves_keep_their_direction_and_their_clips():
+    from model.components.opinion import impulse
+
+    m, st = world()
+    i = KOR * st.n + JPN
+    st.relations.opinion[i], st.relations.opinion_shock[i] = 20.0, 0.0
+    impulse(st, i, 0.5, 0.0)  # a rise below one point is still scaled by the room above
+    assert st.relations.opinion[i] == pytest.approx(20.0 + 0.5 * 80.0 / 50.0)
+    st.relations.opinion[i] = 99.9
+    impulse(st, i, 20.0, 0.0)  # 99.9 + 20 · 0.1/50 = 99.94: kept, not clipped
+    assert st.relations.opinion[i] == pytest.approx(99.9 + 20.0 * 0.1 / 50.0)
+    st.relations.opinion[i] = 99.5
+    impulse(st, i, 60.0, 0.0)  # 99.5 + 60 · 0.5/50 = 100.1: clipped however little it overshoots
+    assert st.relations.opinion[i] == 100.0
+    m, st = world(**{"dynamics.opinion.response": 50.0, "dynamics.opinion.headline": 6.0,
+                     "dynamics.opinion.visibility.reassure": 1.0})
+    p = m.config.params.dynamics.opinion
+    rise = 99.5 + 50.0 * 6.0 * g10("summit") * 0.5 / 50.0
+    assert 100.0 < rise < 101.0
+    st.relations.set("opinion", KOR, JPN, 99.5)
+    move(st, JPN, KOR, "summit")
+    assert rel(st, "opinion", KOR, JPN) == 100.0  # clipped however little it overshoots
+    st.relations.set("opinion", KOR, JPN, 0.6)
+    move(st, JPN, KOR, "criticism")
+    fall = 0.6 + p.response * p.visibility["protest"] * g10("criticism") * p.negativity * 0.6 / 50.0
+    assert 0.0 < fall < 1.0 and rel(st, "opinion", KOR, JPN) == pytest.approx(fall)
