@@ -1276,10 +1276,11 @@ def test_rupture__the_opinion_fall_is_measured_within_the_window_only():
 
 
 # Gaps that mutation testing of opinion.py and spillover.py found (docs/testing.md) -----------
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def fresh_hook_index(monkeypatch):
     """Which components act on which (pair, kind) is memoised per scenario object across models;
-    a test of an ``acts_on`` rule must see it worked out afresh, not read from an earlier test."""
+    a contract must see every ``acts_on`` rule worked out afresh, not read from an earlier test
+    (or, under mutmut, from the process its mutant runs were forked from). For every test here."""
     from model import state as state_module
 
     monkeypatch.setattr(state_module, "_HOOK_INDEX", {})
