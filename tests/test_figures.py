@@ -60,7 +60,7 @@ if str(HERE) not in sys.path:  # run as a script: the synthetic data of test_plo
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(HERE.parent))
 
-from test_plot_data import MONTHS, synthetic  # noqa: E402
+from test_plot_data import MONTHS, backtest_table, synthetic  # noqa: E402
 
 from experiments import plots, plotset  # noqa: E402
 from experiments.analysis import figures  # noqa: E402
@@ -119,17 +119,6 @@ def _hindcast():
                          "model_p05": 8.0 + 3 * i, "model_p95": 34.0 + 3 * i, "model_p25": 15.0 + 3 * i,
                          "model_p75": 26.0 + 3 * i, "observed": 22.0 + 2 * i,
                          "mode": "online" if year == 2024 else "face-to-face"})
-    return pd.DataFrame(rows)
-
-
-def _backtest():
-    rows = []
-    for origin in (2016, 2019):
-        for series in ("kor_fav_jpn", "jpn_fav_kor"):
-            for i, year in enumerate((origin + 1, origin + 2)):
-                rows.append({"origin": origin, "series": series, "fieldwork": f"{year}-06", "observed": 30.0,
-                             "model_median": 20.0 + i, "model_p05": 10.0 + i, "model_p95": 35.0 + i,
-                             "persistence": 25.0})
     return pd.DataFrame(rows)
 
 
@@ -222,7 +211,7 @@ CASES: dict[str, Callable[[], Figure]] = {
     "hindcast_bands": lambda: plots.hindcast_bands(_hindcast()),
     "episode_comparison": lambda: plots.episode_comparison(
         pd.DataFrame({"episode": ["a", "b", "c"], "observed": [0.5, 0.2, 0.7], "model": [0.4, 0.3, 0.1]})),
-    "backtest_forecasts": lambda: plots.backtest_forecasts(_backtest()),
+    "backtest_forecasts": lambda: plots.backtest_forecasts(backtest_table()),
     "index_bars": lambda: figures.index_bars(_indices(), "ST", "lo", "hi", "total index", "Sobol indices", top=3,
                                              classes=CLASSES),
     "index_bars_two_rows": lambda: figures.index_bars(

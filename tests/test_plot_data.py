@@ -453,9 +453,8 @@ def test_episode_bars_are_the_measured_and_modelled_shares():
     assert ax.get_xlim() == (0, 1)
 
 
-def test_backtest_forecasts_draw_each_origin_against_the_record():
-    from model.observation import load_waves
-
+def backtest_table() -> pd.DataFrame:
+    """A two-origin backtest table (two waves ahead of each, both series), as ``thaw backtest`` writes."""
     rows = []
     for origin in (2016, 2019):
         for series in ("kor_fav_jpn", "jpn_fav_kor"):
@@ -463,7 +462,13 @@ def test_backtest_forecasts_draw_each_origin_against_the_record():
                 rows.append({"origin": origin, "series": series, "fieldwork": f"{year}-06", "observed": 30.0,
                              "model_median": 20.0 + i, "model_p05": 10.0 + i, "model_p95": 35.0 + i,
                              "persistence": 25.0})
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def test_backtest_forecasts_draw_each_origin_against_the_record():
+    from model.observation import load_waves
+
+    table = backtest_table()
     fig = plots.backtest_forecasts(table)
     assert "origins 2016, 2019" in fig._suptitle.get_text()
     kor, jpn = fig.axes
