@@ -20,6 +20,16 @@ from model.components.decision import options_for
 JPN, KOR, CHN, USA = range(4)
 
 
+@pytest.fixture(autouse=True)
+def fresh_hook_index(monkeypatch):
+    """Which components act on which (pair, kind) is memoised per scenario object across models;
+    a contract must see every ``acts_on`` rule worked out afresh, not read from an earlier test
+    (or, under mutmut, from the process its mutant runs were forked from). For every test here."""
+    from model import state as state_module
+
+    monkeypatch.setattr(state_module, "_HOOK_INDEX", {})
+
+
 def world(scenario: str = "baseline", **overrides):
     m = ThawModel(scenario, rng=0, **overrides)
     return m, m.state
@@ -1276,16 +1286,6 @@ def test_rupture__the_opinion_fall_is_measured_within_the_window_only():
 
 
 # Gaps that mutation testing of opinion.py and spillover.py found (docs/testing.md) -----------
-@pytest.fixture(autouse=True)
-def fresh_hook_index(monkeypatch):
-    """Which components act on which (pair, kind) is memoised per scenario object across models;
-    a contract must see every ``acts_on`` rule worked out afresh, not read from an earlier test
-    (or, under mutmut, from the process its mutant runs were forked from). For every test here."""
-    from model import state as state_module
-
-    monkeypatch.setattr(state_module, "_HOOK_INDEX", {})
-
-
 def test_opinion__an_impulse_falls_by_the_room_below_rises_by_the_room_above_and_splits_by_persistence():
     from model.components.opinion import impulse
 
@@ -1353,7 +1353,7 @@ def test_opinion__grievance_drains_while_measures_stand_in_proportion_to_the_sha
     assert st.relations.opinion[i] == pytest.approx(40.0 + p.relaxation * (level - 40.0) + shock)
 
 
-def test_spillover__adds_to_what_is_there_for_either_ally_as_the_victim(fresh_hook_index):
+def test_spillover__adds_to_what_is_there_for_either_ally_as_the_victim():
     """Korea coerced: Japan's solidarity with Korea and entrapment toward the coercer grow from
     what they were (they are sums of decaying responses), in Japan's row, not elsewhere."""
     m, st = world(**{"dynamics.spillover.balance": 0.8})
@@ -1367,7 +1367,7 @@ def test_spillover__adds_to_what_is_there_for_either_ally_as_the_victim(fresh_ho
     assert sum(st.relations.entrapment) == pytest.approx(0.05 + p.solidarity * 0.5 * 0.2)
 
 
-def test_spillover__acts_on_coercion_of_an_ally_by_anyone_but_the_other_ally(fresh_hook_index):
+def test_spillover__acts_on_coercion_of_an_ally_by_anyone_but_the_other_ally():
     from model.components.spillover import Spillover
 
     m, st = world()

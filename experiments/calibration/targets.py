@@ -93,9 +93,9 @@ def rupture_counts(starts: list[str], last_year: int) -> list[float]:
     the months (YYYY-MM) in which the model's rupture rule says a rupture started
     (``ThawModel.rupture_starts``): a spell that lapses for a month and resumes is one rupture there,
     and so it is here."""
-    inside = sum(1 for d in starts if int(d[:4]) <= last_year and d[:4] in RUPTURE_YEARS)
-    other = sum(1 for d in starts if int(d[:4]) <= last_year and d[:4] not in RUPTURE_YEARS)
-    return [float(inside), float(other)]
+    years = [d[:4] for d in starts if int(d[:4]) <= last_year]
+    inside = sum(y in RUPTURE_YEARS for y in years)
+    return [float(inside), float(len(years) - inside)]
 
 
 def count_moves(rows: list[tuple[str, str, str, str]], c: Count, last_month: str) -> int:
