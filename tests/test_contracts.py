@@ -1285,6 +1285,26 @@ def test_rupture__the_opinion_fall_is_measured_within_the_window_only():
     assert st.out["rupture"]
 
 
+def test_rupture__the_window_holds_exactly_months_plus_one_readings():
+    """The boundary itself: a high reading exactly ``months`` months old still counts toward the
+    fall, one month older it does not (mutation testing found a window one reading longer unpinned)."""
+    m, st, r = _rupture_world()  # month 1: the high reading
+    p = m.config.params.dynamics.rupture
+    _drop(st, p.opinion_drop + 1)
+    for k in range(2, 1 + p.months):
+        st.month = k
+        r.on_measure(st, st.out)
+        assert not st.out["rupture"]  # a fall alone
+    st.month = 1 + p.months  # the high reading is `months` months old: inside
+    move(st, JPN, KOR, "export_controls")
+    move(st, KOR, JPN, "downgrade_ties")
+    r.on_measure(st, st.out)
+    assert st.out["rupture"]
+    st.month = 2 + p.months  # now `months` + 1 months old: outside, though the other parts are fresh
+    r.on_measure(st, st.out)
+    assert not st.out["rupture"]
+
+
 # Gaps that mutation testing of opinion.py and spillover.py found (docs/testing.md) -----------
 def test_opinion__an_impulse_falls_by_the_room_below_rises_by_the_room_above_and_splits_by_persistence():
     from model.components.opinion import impulse
