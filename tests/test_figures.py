@@ -36,6 +36,7 @@ in ``test-artifacts/figures/`` (git-ignored) and names them in the failure messa
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -277,10 +278,25 @@ def write_standard(out: Path, monkeypatch) -> list[Path]:
 
 # --------------------------------------------------------------------------------------------
 def _version_or_skip() -> None:
+    """Skip under another matplotlib (a user's own environment), but fail under ``THAW_STRICT_FIGURES``
+    (``.ci/run`` sets it), so that CI can never silently stop comparing pictures."""
     made_with = (BASELINES / "VERSION").read_text().strip()
     if made_with != f"matplotlib {mpl.__version__}":
-        pytest.skip(f"baselines made with {made_with}, running matplotlib {mpl.__version__}: glyphs may rasterise "
-                    "differently; regenerate with `python tests/test_figures.py` and look at the pictures")
+        why = (f"baselines made with {made_with}, running matplotlib {mpl.__version__}: glyphs may rasterise "
+               "differently; regenerate with `python tests/test_figures.py` and look at the pictures")
+        if os.environ.get("THAW_STRICT_FIGURES"):
+            pytest.fail(why + " (THAW_STRICT_FIGURES is set: CI must compare them)")
+        pytest.skip(why)
+
+
+def test_the_dev_extra_pins_the_matplotlib_the_baselines_were_drawn_with():
+    """CI installs the ``dev`` extra; its matplotlib pin must be the baselines' release, or CI would
+    fail every picture (or, without THAW_STRICT_FIGURES, skip them all)."""
+    import tomllib
+
+    dev = tomllib.loads((HERE.parent / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    pins = [d.split("==")[1].strip() for d in dev if d.replace(" ", "").startswith("matplotlib==")]
+    assert pins == [(BASELINES / "VERSION").read_text().split()[1]]
 
 
 def assert_matches(actual: Path, name: str) -> None:
