@@ -1444,3 +1444,159 @@ def test_opinion__small_impulses_and_moves_keep_their_direction_and_their_clips(
     move(st, JPN, KOR, "criticism")
     fall = 0.6 + p.response * p.visibility["protest"] * g10("criticism") * p.negativity * 0.6 / 50.0
     assert 0.0 < fall < 1.0 and rel(st, "opinion", KOR, JPN) == pytest.approx(fall)
+
+
+# Gaps that mutation testing of decision.py, coercion.py and trade.py found after issue 9 ---------
+def _kinds(m, s: int, t: int) -> list[str]:
+    return [o.kind for o in next(p for p in m.components["decision"].plans[s] if p[0] == t)[4]]
+
+
+def test_decision__solidarity_adds_to_cooperation_in_proportion_to_its_weight():
+    """Solidarity with the other ally makes cooperating with it more attractive, by exactly
+    ``w_solidarity · solidarity · cw`` (a sign slip made it repel)."""
+    m, st = world()
+    d = m.components["decision"]
+    kinds = _kinds(m, KOR, JPN)
+    i = kinds.index("cooperate")
+    u0 = d.utilities(KOR, JPN)
+    st.relations.set("solidarity", KOR, JPN, rel(st, "solidarity", KOR, JPN) + 0.5)
+    u1 = d.utilities(KOR, JPN)
+    cw = options_for(st.roles, KOR, JPN, True, tuple(st.params.decision.base.items()),
+                     tuple(st.params.decision.capital_cost.items()))[i].cw
+    assert u1[i] - u0[i] == pytest.approx(st.params.decision.w_solidarity * 0.5 * cw)
+    assert u1[i] > u0[i]
+
+
+def test_decision__opinion_enters_relations_as_its_distance_from_50_over_50():
+    """Favourability 10 points above 50 adds ``w_opinion · 0.2 · g`` to an option's utility."""
+    m, st = world(**{"decision.w_opinion": 2.0})
+    d = m.components["decision"]
+    kinds = _kinds(m, JPN, USA)
+    i = kinds.index("cooperate")
+    st.relations.set("opinion", JPN, USA, 50.0)
+    u0 = d.utilities(JPN, USA)
+    st.relations.set("opinion", JPN, USA, 60.0)
+    u1 = d.utilities(JPN, USA)
+    opt = next(p for p in d.plans[JPN] if p[0] == USA)[4][i]
+    # at 50 and above cooperating costs no capital for unpopularity, so only the relations term moves
+    assert u1[i] - u0[i] == pytest.approx(2.0 * (10.0 / 50.0) * opt.g)
+
+
+def test_decision__aligning_against_the_rival_costs_a_fifth_of_capital_scarcity():
+    """A Taiwan statement's capital term is ``cost · 0.2 · w_capital / capital`` whatever opinion is."""
+    m, st = world()
+    d = m.components["decision"]
+    kinds = _kinds(m, JPN, CHN)
+    i = kinds.index("align")
+    opt = next(p for p in d.plans[JPN] if p[0] == CHN)[4][i]
+    st.capital[JPN] = 0.5
+    u_half = d.utilities(JPN, CHN)[i]
+    st.capital[JPN] = 0.25
+    u_quarter = d.utilities(JPN, CHN)[i]
+    w = st.params.decision.w_capital
+    assert u_half - u_quarter == pytest.approx(opt.cost * 0.2 * (w / 0.25 - w / 0.5))
+
+
+def test_coercion__its_own_trade_at_stake_restrains_the_rival():
+    """Doctrine utility falls by ``own_cost · exposure[rival, t] / 10``: more of China's own trade
+    with the target, less appetite to coerce it."""
+    m, st = world()
+    co = m.components["coercion"]
+    d = co.doctrine
+    u0 = co.doctrine_utility(st, JPN)
+    st.relations.set("exposure", CHN, JPN, rel(st, "exposure", CHN, JPN) + 2.0)
+    u1 = co.doctrine_utility(st, JPN)
+    assert u1 - u0 == pytest.approx(-d.own_cost * 2.0 / 10.0)
+    assert u1 < u0
+
+
+def test_coercion__intensity_grows_with_the_provocation_beyond_the_threshold():
+    m, st = world()
+    co = m.components["coercion"]
+    d = co.doctrine
+    co.provocation[JPN] = d.threshold + 0.4
+    _, i, _ = co.choose(st, JPN, "coerce_mil", ("force_posture",))
+    assert i == pytest.approx(min(1.0, max(0.1, d.intensity * co.leverage(st, JPN) * 1.4)))
+    co.provocation[JPN] = d.threshold - 0.4  # below the threshold: no excess, not a negative one
+    _, i0, _ = co.choose(st, JPN, "coerce_mil", ("force_posture",))
+    assert i0 == pytest.approx(min(1.0, max(0.1, d.intensity * co.leverage(st, JPN))))
+    assert i0 < 1.0 and i0 > 0.1  # inside the clip at the baseline: the scale above is what is tested
+
+
+def test_coercion__the_rival_picks_its_economic_tools_by_the_doctrine_weights():
+    """A tool of weight zero is never chosen."""
+    m, st = world(**{"states.CHN.doctrine.tools.import_ban": 0.0})
+    co = m.components["coercion"]
+    picks = {co.choose(st, JPN, "coerce_econ", ("import_ban", "tourism_discouragement"))[0] for _ in range(200)}
+    assert picks == {"tourism_discouragement"}
+
+
+def test_coercion__an_align_move_off_the_red_lines_provokes_nothing():
+    m, st = world()
+    co = m.components["coercion"]
+    co.red_lines.pop("join_framework")
+    before = co.provocation[KOR]
+    move(st, KOR, USA, "join_framework")
+    assert co.provocation[KOR] == before
+
+
+def test_coercion__the_summary_counts_each_backfired_episode_once():
+    m, st = world()
+    co = m.components["coercion"]
+    co.episodes[:] = [{"target": "JPN", "start": 1, "affinity_start": 0.0, "backfired": True},
+                      {"target": "KOR", "start": 9, "affinity_start": 0.0, "backfired": False},
+                      {"target": "JPN", "start": 20, "affinity_start": 0.0, "backfired": True}]
+    out: dict = {}
+    co.summarise(out)
+    assert out["coercion_episodes"] == 3 and out["coercion_backfired"] == 2
+
+
+def test_trade__the_coercer_loses_its_own_share_in_its_own_cell():
+    """Two cuts by the same coercer on two targets: each target's loss and the coercer's loss in its
+    trade with each, ``exposure[c, t] · share · cut · ratio``, added, each in its own cell."""
+    m, st = world()
+    tr = m.components["trade"]
+    p = m.config.params.dynamics.trade
+    move(st, CHN, JPN, "import_ban")
+    move(st, CHN, KOR, "import_ban")
+    E, L, n = st.relations.exposure, st.relations.trade_lost, st.n
+    cut = p.channels["seafood"].bite
+    share = p.channels["seafood"].share * cut
+    for t in (JPN, KOR):
+        assert L[t * n + CHN] == pytest.approx(E[t * n + CHN] * share)
+        assert L[CHN * n + t] == pytest.approx(E[CHN * n + t] * share * p.coercer_cost_ratio)
+    assert sum(L) == pytest.approx(sum(L[i] for i in (JPN * n + CHN, KOR * n + CHN, CHN * n + JPN, CHN * n + KOR)))
+    assert tr.cuts == {(CHN, JPN, "seafood"): cut, (CHN, KOR, "seafood"): cut}
+
+
+def test_trade__one_coercer_cutting_two_channels_of_one_target_loses_on_both():
+    m, st = world()
+    p = m.config.params.dynamics.trade
+    move(st, CHN, JPN, "import_ban")
+    move(st, CHN, JPN, "tourism_discouragement")
+    E, L, n = st.relations.exposure, st.relations.trade_lost, st.n
+    shares = sum(p.channels[ch].share * p.channels[ch].bite for ch in ("seafood", "tourism"))
+    assert L[JPN * n + CHN] == pytest.approx(E[JPN * n + CHN] * shares)
+    assert L[CHN * n + JPN] == pytest.approx(E[CHN * n + JPN] * shares * p.coercer_cost_ratio)
+
+
+def test_coercion__own_trade_restraint_reads_the_targets_own_cell():
+    """The same check toward Korea (state 1): China's exposure to Korea, not to another state."""
+    m, st = world()
+    co = m.components["coercion"]
+    u0 = co.doctrine_utility(st, KOR)
+    st.relations.set("exposure", CHN, KOR, rel(st, "exposure", CHN, KOR) + 2.0)
+    assert co.doctrine_utility(st, KOR) - u0 == pytest.approx(-co.doctrine.own_cost * 2.0 / 10.0)
+
+
+def test_decision__the_allies_programme_and_their_own_coercion_rate_shift_only_their_intercepts():
+    base = world()[0].components["decision"]
+    m, st = world(**{"decision.ally_cooperation": 1.0, "decision.ally_coercion": -0.5})
+    d = m.components["decision"]
+    kinds = _kinds(m, JPN, KOR)
+    for s, t, k, shift in ((JPN, KOR, "cooperate", 1.0 - base.state.params.decision.ally_cooperation),
+                           (JPN, KOR, "coerce_econ", -0.5 - base.state.params.decision.ally_coercion),
+                           (JPN, USA, "cooperate", 0.0)):
+        i = _kinds(m, s, t).index(k)
+        assert d.utilities(s, t)[i] - base.utilities(s, t)[i] == pytest.approx(shift)
+    assert "coerce_econ" in kinds
