@@ -1600,3 +1600,129 @@ def test_decision__the_allies_programme_and_their_own_coercion_rate_shift_only_t
         i = _kinds(m, s, t).index(k)
         assert d.utilities(s, t)[i] - base.utilities(s, t)[i] == pytest.approx(shift)
     assert "coerce_econ" in kinds
+
+
+# Gaps that the full mechanisms run found in the components issue 9 did not rewrite ----------------
+class _Seq:
+    """A stand-in generator returning the given numbers in turn."""
+
+    def __init__(self, *values: float):
+        self.values = list(values)
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+
+@pytest.mark.parametrize(("fav", "sour"), [(30.0, 0.4), (60.0, 0.0)])
+def test_agreements__the_lapse_hazard_reads_how_sour_the_two_publics_are(fav, sour):
+    """``sour`` = max(0, (50 − mean of the two favourabilities) / 50); GSOMIA lapses exactly when
+    the month's draw is below base_hazard · exp(−durability · distance + opinion_sensitivity · sour)."""
+    for below, lapses in ((True, True), (False, False)):
+        m, st = world()
+        ag = m.components["agreements"]
+        st.relations.set("opinion", JPN, KOR, fav - 5.0)
+        st.relations.set("opinion", KOR, JPN, fav + 5.0)
+        x = ag.agreements[0]
+        h = ag.hazard(x["distance"], sour)
+        p = m.config.params.dynamics.agreements
+        assert h == pytest.approx(p.base_hazard * math.exp(-p.durability * x["distance"] + p.opinion_sensitivity * sour))
+        st.month = 1
+        st.random = _Draws(h - 1e-9 if below else h + 1e-9)
+        end(m, "agreements")
+        assert (x["lapsed"] == 1) == lapses and st.agreements_in_force == (0 if lapses else 1)
+
+
+def test_agreements__every_agreement_in_force_is_counted_past_a_lapsed_one():
+    m, st = world()
+    ag = m.components["agreements"]
+    first = ag.agreements[0]
+    ag.agreements += [dict(first, area="technology"), dict(first, area="supply_chain")]
+    first["lapsed"] = 0  # already lapsed: skipped, not the end of the list
+    st.month = 1
+    st.random = _Seq(0.0, 1.0)  # the second lapses now, the third holds
+    end(m, "agreements")
+    assert [x["lapsed"] for x in ag.agreements] == [0, 1, None] and st.agreements_in_force == 1
+
+
+def test_agreements__a_new_agreement_records_its_signers_distance_and_counts_from_month_one():
+    m, st = world()
+    ag = m.components["agreements"]
+    st.leaders[JPN] = st.leaders[JPN].model_copy(update={"ideology": 0.6})
+    st.leaders[KOR] = st.leaders[KOR].model_copy(update={"ideology": -0.3})
+    st.month = 1
+    move(st, JPN, KOR, "technology")
+    move(st, KOR, JPN, "technology")
+    st.random = _Draws(1.0)  # nothing lapses
+    end(m, "agreements")
+    new = ag.agreements[-1]
+    assert new["signed"] == 1 and new["distance"] == pytest.approx(0.9)
+    assert new["signers"] == f"{st.leaders[JPN].name} / {st.leaders[KOR].name}"
+    gsomia = ag.agreements[0]  # in force at the start, signed by the leaders then in office
+    assert gsomia["signers"] == f"{m.config.params.states.JPN.leader.name} / {m.config.params.states.KOR.leader.name}"
+    out: dict = {}
+    ag.summarise(out)
+    assert out["agreements_formed"] == 1  # signed in month 1 counts; GSOMIA (month 0) does not
+
+
+def test_affinity__clips_at_minus_one_and_plus_one_on_both_sides_of_a_move():
+    m, st = world(**{"dynamics.affinity.response": 1.0})
+    st.relations.set("affinity", KOR, JPN, -0.95)
+    st.relations.set("affinity", JPN, KOR, -0.99)
+    move(st, JPN, KOR, "export_controls")  # r = -0.8: the target's side by r, the source's by r / 2
+    assert rel(st, "affinity", KOR, JPN) == -1.0 and rel(st, "affinity", JPN, KOR) == -1.0
+    st.relations.set("affinity", KOR, USA, 0.95)
+    st.relations.set("affinity", USA, KOR, 0.99)
+    move(st, USA, KOR, "formal_agreement")
+    assert rel(st, "affinity", KOR, USA) == 1.0 and rel(st, "affinity", USA, KOR) == 1.0
+
+
+def test_us_credibility__only_the_patrons_cooperation_and_reassurance_of_an_ally_count():
+    m, st = world()
+    r = m.config.params.dynamics.us_credibility.response
+    for s, t, name, counts in ((USA, JPN, "technology", True), (USA, KOR, "statement", True),
+                               (USA, JPN, "criticism", False), (CHN, JPN, "technology", False),
+                               (USA, CHN, "technology", False), (CHN, KOR, "import_ban", False)):
+        st.credibility = 0.5
+        move(st, s, t, name)
+        assert st.credibility == pytest.approx(0.5 + r * 0.5 if counts else 0.5), (s, t, name)
+
+
+def test_political_capital__spending_stops_at_zero():
+    m, st = world(**{"decision.capital_cost.coerce_econ": 0.5})
+    st.capital[JPN] = 0.01
+    move(st, JPN, KOR, "export_controls")
+    assert st.capital[JPN] == 0.0
+
+
+def test_threat__reassurance_stops_at_zero():
+    m, st = world(**{"dynamics.threat.reassurance": 0.5})
+    st.relations.set("threat", JPN, CHN, 0.1)
+    move(st, CHN, JPN, "statement")
+    assert rel(st, "threat", JPN, CHN) == 0.0
+
+
+def test_leader_turnover__the_winner_is_drawn_by_the_candidates_probabilities():
+    """A candidate of probability 0 never wins (uniform choice would pick it half the time)."""
+    m, st = world("leader_turnover")
+    comp = m.components["leader_turnover"]
+    month, els = next((k, els) for k, els in comp.schedule.items() if els)
+    sure = els[0].candidates[-1].name
+    el = els[0].model_copy(update={"candidates": [c.model_copy(update={"probability": float(c.name == sure)})
+                                                  for c in els[0].candidates]})  # a copy: the scenario is shared
+    comp.schedule[month] = [el]
+    i = st.codes.index(el.state)
+    st.month = month
+    for _ in range(40):
+        comp.on_events(st)
+        assert st.leaders[i].name == sure
+
+
+def test_scheduled_events__a_dated_history_event_offends_its_target():
+    """The hindcast's 2018 court ruling (Korea → Japan) raises Japan's dispute salience toward Korea."""
+    m, st = world("hindcast_2013_2025")
+    se = m.components["scheduled_events"]
+    month, e = next((k, e) for k, es in sorted(se.schedule.items()) for e in es if e.move == "court_ruling")
+    st.relations.set("dispute", JPN, KOR, 0.0)
+    st.month = month
+    se.apply(st, e)
+    assert rel(st, "dispute", JPN, KOR) > 0.0 and rel(st, "dispute", KOR, JPN) == 0.0
