@@ -213,8 +213,4 @@ class State:
         self.leader_log.append((self.month, self.date, self.codes[i], leader.name, how))
 
 
-def clip(x: float, lo: float, hi: float) -> float:
-    return lo if x < lo else hi if x > hi else x
-
-
-__all__ = ["Relations", "State", "MoveHook", "KINDS", "clip"]
+__all__ = ["Relations", "State", "MoveHook", "KINDS"]

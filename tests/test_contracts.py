@@ -1726,3 +1726,71 @@ def test_scheduled_events__a_dated_history_event_offends_its_target():
     st.month = month
     se.apply(st, e)
     assert rel(st, "dispute", JPN, KOR) > 0.0 and rel(st, "dispute", KOR, JPN) == 0.0
+
+
+# Gaps that the loader-and-core run found after issue 9 -----------------------------------------------
+def test_roles__the_coercion_map_limits_who_may_coerce_whom_and_only_for_the_states_it_names(tmp_path):
+    from model.roles import Roles
+
+    r = Roles.build(("JPN", "KOR", "CHN", "USA"), coercion={"CHN": ["JPN"], "KOR": []})
+    assert r.coercible[CHN] == frozenset({JPN}) and r.coercible[KOR] == frozenset()
+    assert r.coercible[JPN] == frozenset({KOR, CHN, USA}) and r.coercible[USA] == frozenset({JPN, KOR, CHN})
+    path = tmp_path / "only_japan.toml"
+    path.write_text('name = "only_japan"\nextends = "baseline"\ndescription = "China may coerce Japan only."\n'
+                    'article_passage = "test"\n\n[roles.coercion]\nCHN = ["JPN"]\n')
+    m = ThawModel(path, rng=0)
+    st = m.state
+    assert st.roles.coercible[CHN] == frozenset({JPN})  # the scenario's map reaches the model
+    kinds = {o.kind for o in next(p for p in m.components["decision"].plans[CHN] if p[0] == KOR)[4]}
+    assert not kinds & {"coerce_econ", "coerce_mil"}
+
+
+def test_model__rupture_starts_are_the_labels_of_the_months_they_started():
+    m, st = world()
+    r = m.components["rupture"]
+    r.starts[:] = [1, 5]
+    assert m.rupture_starts() == [m.labels[0], m.labels[4]]
+    assert m.labels[0] == m.config.params.start[:7]  # month 1 is the start month
+
+
+def _child(tmp_path, body: str):
+    path = tmp_path / "child.toml"
+    path.write_text('name = "child"\nextends = "baseline"\ndescription = "test"\narticle_passage = "test"\n\n' + body)
+    return path
+
+
+@pytest.mark.parametrize(("field", "value"), [("source", "XYZ"), ("target", "ABC")])
+def test_loader__an_event_naming_an_unknown_state_is_refused_by_key(tmp_path, field, value):
+    from model.scenario import ScenarioError, load_scenario
+
+    ev = {"date": "2026-04", "source": "KOR", "target": "JPN", "kind": "history", "move": "court_ruling",
+          "description": "test", "ref": "test", field: value}
+    body = "[[events]]\n" + "".join(f'{k} = "{v}"\n' for k, v in ev.items())
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_child(tmp_path, body))
+    text = str(err.value)
+    assert f".{field}" in text and "events[" in text and repr(value) in text and "JPN, KOR, CHN, USA" in text
+
+
+def test_loader__an_election_in_an_unknown_state_is_refused_by_key(tmp_path):
+    from model.scenario import ScenarioError, load_scenario
+
+    body = ('[[elections]]\nstate = "XYZ"\ndate = "2027-09"\nref = "test"\ncandidates = [\n'
+            '  { name = "A", ideology = 0.1, hawkishness = 0.1, history_stance = 0.1, probability = 1.0 },\n]\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_child(tmp_path, body))
+    assert "elections[" in str(err.value) and "'XYZ'" in str(err.value)
+
+
+def test_schema__a_keyed_table_missing_a_key_names_every_expected_key_and_the_missing_one():
+    from pydantic import ValidationError
+
+    from model.schema import OpinionDyn
+
+    p = ThawModel("baseline", rng=0).config.params.dynamics.opinion.model_dump()
+    del p["visibility"]["coerce_mil"]
+    with pytest.raises(ValidationError) as err:
+        OpinionDyn.model_validate(p)
+    text = str(err.value)
+    assert "visibility needs a value for each of cooperate, reassure, protest, align, coerce_econ, coerce_mil" in text
+    assert "missing coerce_mil" in text

@@ -275,6 +275,14 @@ def test_circular_extends_names_the_loop(tmp_path):
     assert e.expected == "a scenario it does not already extend (circular: a.toml -> b.toml -> a.toml)"
 
 
+def test_a_longer_circular_extends_names_the_file_that_closes_the_loop(tmp_path):
+    for a, b in (("a", "b"), ("b", "c"), ("c", "a")):
+        (tmp_path / f"{a}.toml").write_text(f'name = "{a}"\nextends = "{b}"\n')
+    e = refused(tmp_path / "a.toml")
+    assert e.file == str((tmp_path / "c.toml").resolve())  # c extends a: the file to mend
+    assert e.expected.endswith("(circular: a.toml -> b.toml -> c.toml -> a.toml)")
+
+
 def test_missing_parent_names_the_child(scenario_dir):
     p = child(scenario_dir, "", parent="nowhere")
     e = refused(p)
