@@ -61,7 +61,12 @@ def test_ishigami_sobol_indices_recovered_through_batch_and_analyse(tmp_path):
     assert t.loc["x4", "ST"] == 0
     risk = pd.read_csv(tmp_path / "out" / "analysis" / "assumption_risk.csv")
     assert risk.loc[(risk["outcome"] == "y") & (risk["parameter"] == "x4"), "share"].iloc[0] == 0
-    assert any(f.name == "sobol_total.png" for f in a.files)
+    names = {f.name for f in a.files}
+    assert {"sobol_total.png", "sobol_first.png", "sobol_indices.csv", "sobol_indices.parquet",
+            "noise_share.csv", "importance.csv"} <= names
+    report = (tmp_path / "out" / "analysis" / "report.md").read_text()
+    assert "## Sobol indices\n" in report and "![sobol_total](sobol_total.png)" in report
+    assert "![sobol_first](sobol_first.png)" in report
 
 
 def test_morris_ranks_the_inert_input_last(tmp_path):
@@ -69,6 +74,10 @@ def test_morris_ranks_the_inert_input_last(tmp_path):
     run_batch(exp, tmp_path / "out", executor="serial", quiet=True)
     analyse(tmp_path / "out", parts=["sensitivity"])
     t = pd.read_csv(tmp_path / "out" / "analysis" / "morris_indices.csv")
+    report = (tmp_path / "out" / "analysis" / "report.md").read_text()
+    assert "## Morris elementary effects\n" in report
+    for png in ("morris_mu_star", "morris_plane"):
+        assert f"![{png}]({png}.png)" in report and (tmp_path / "out" / "analysis" / f"{png}.png").is_file()
     y = t[t["outcome"] == "y"].sort_values("mu_star", ascending=False)
     assert y["parameter"].iloc[-1] == "x4" and y["mu_star"].iloc[-1] == 0
     assert y["mu_star"].iloc[:3].min() > 0.5  # the three active inputs have clear effects
@@ -145,8 +154,27 @@ points = 120
 "states.USA.commitment" = []
 """)
     run_batch(exp, tmp_path / "out", executor="serial", quiet=True)
-    assert main(["analyse", str(tmp_path / "out")]) == 0
+    a = analyse(tmp_path / "out")  # called directly, so mutation testing sees every part it reaches
     out = tmp_path / "out" / "analysis"
+    tables = ("assumption_risk", "assumption_risk_by_class", "cart_leaves", "feature_scores", "importance",
+              "noise_share", "not_swept", "pawn_indices", "prim_box", "prim_trajectory", "survival",
+              "survival_by_point")
+    pictures = ("assumption_risk", "cart_tree", "pawn", "prim_box", "prim_tradeoff", "survival")
+    assert sorted(f.name for f in a.files) == sorted(
+        [f"{t}.{ext}" for t in tables for ext in ("csv", "parquet")] + [f"{p}.png" for p in pictures] + ["report.md"])
+    report = (out / "report.md").read_text()
+    heads = [line for line in report.splitlines() if line.startswith("#")]
+    assert heads == ["# Analysis of `small`", "## PAWN indices", "### Replications and noise", "## Assumption risk",
+                     "## Scenario discovery", "## Survival of the thaw", "## Not done"]
+    for picture in pictures:
+        assert f"![{picture}]({picture}.png)" in report
+    assert "Moment-independent PAWN indices from the 120-point sample" in report
+    assert "| scenario | runs | p_survive | p_survive_lo | p_survive_hi | median_months_to_rupture |" in report
+    assert "P(thaw intact by month t): the share of runs without a rupture by each month" in report
+    assert "| outcome | replications | run_variance | noise_share_of_runs | noise_share_of_point_means |" in report
+    assert "Condition: `thaw_survived == False`, true in " in report and "- contrasts: one scenario" in report
+    assert report.endswith("\n") and not report.endswith("\n\n\n")
+    assert main(["analyse", str(tmp_path / "out")]) == 0  # and the command line does the same
     for name in ("pawn_indices", "importance", "assumption_risk", "prim_trajectory", "prim_box", "cart_leaves",
                  "feature_scores", "survival", "noise_share"):
         assert (out / f"{name}.parquet").is_file() and (out / f"{name}.csv").is_file(), name
@@ -506,3 +534,30 @@ def test_class_shares_stack_three_classes_and_prim_limits_normalise_to_the_range
     assert ax.get_xlim() == pytest.approx((-0.02, 1.15)) and ax.get_ylim() == pytest.approx((0.5, -0.7))
     traj = pd.DataFrame({"coverage": [1.0], "density": [0.2], "res_dim": [0], "chosen": [True]})
     assert figures.prim_tradeoff(traj, "c").axes[0].get_ylim() == pytest.approx((0, 1.02))
+
+
+@pytest.mark.parametrize("crn", [True, False])
+def test_analyse_reports_paired_differences_from_the_reference_scenario(tmp_path, crn):
+    exp = tmp_path / "two.toml"
+    exp.write_text(f"""
+name = "two"
+description = "two scenarios"
+scenarios = ["baseline", "history_flareup"]
+replications = 12
+months = 24
+root_seed = 3
+common_random_numbers = {str(crn).lower()}
+[design]
+kind = "none"
+""")
+    run_batch(exp, tmp_path / "out", executor="serial", quiet=True)
+    a = analyse(tmp_path / "out", parts=["survival", "contrasts"])
+    report = (tmp_path / "out" / "analysis" / "report.md").read_text()
+    kind = ("paired by replicate under common random numbers" if crn else
+            "matched by replicate number only (no common random numbers: the pairs share no streams)")
+    assert ("## Differences from the reference scenario\n\nEach scenario minus `baseline`, " + kind
+            + "; mean difference with a 95% paired t-interval.\n") in report
+    assert ("| scenario | point | pairs | d_p_survive | d_p_survive_lo | d_p_survive_hi | d_final_jk_affinity | "
+            "d_final_jk_affinity_lo | d_final_jk_affinity_hi |") in report
+    assert "| history_flareup | 0 | 12 |" in report
+    assert {"contrasts.csv", "contrasts.parquet", "survival.png"} <= {f.name for f in a.files}
