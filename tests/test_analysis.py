@@ -561,3 +561,37 @@ kind = "none"
             "d_final_jk_affinity_lo | d_final_jk_affinity_hi |") in report
     assert "| history_flareup | 0 | 12 |" in report
     assert {"contrasts.csv", "contrasts.parquet", "survival.png"} <= {f.name for f in a.files}
+
+
+def _planted(n: int = 400, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame({"a": rng.uniform(0, 1, n), "b": rng.uniform(0, 1, n), "c": rng.uniform(0, 1, n)})
+    y = ((x["a"] > 0.6) & (x["b"] < 0.4)).to_numpy()
+    return x, y
+
+
+def test_cart_leaves_table_columns_order_and_limits():
+    from experiments.analysis.discovery import cart_leaves
+
+    x, y = _planted()
+    leaves, _ = cart_leaves(x, y)
+    assert list(leaves.columns) == ["leaf", "coverage", "density", "mass", "restricted", "limits"]
+    assert leaves["density"].is_monotonic_decreasing and list(leaves.index) == list(range(len(leaves)))
+    best = leaves.iloc[0]
+    assert best["density"] > 0.9 and "; " in best["limits"] and " ≤ a ≤ " in best["limits"]
+    assert " ≤ b ≤ " in best["limits"]
+
+
+def test_feature_scores_classify_true_false_outcomes_and_skip_constant_ones():
+    from ema_workbench.analysis import feature_scoring
+    from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+
+    from experiments.analysis.discovery import feature_scores
+
+    x, y = _planted()
+    got = feature_scores(x, {"constant": np.zeros(len(x)), "rupture": y, "level": x["c"].to_numpy() * 2}, seed=4)
+    assert list(got.columns) == ["parameter", "rupture", "level"]  # the constant one is skipped, not the rest
+    want, _ = feature_scoring.get_ex_feature_scores(x, y.astype(int), mode=RuleInductionType.CLASSIFICATION,
+                                                    random_state=4, nr_trees=100)
+    assert got.set_index("parameter")["rupture"].to_dict() == pytest.approx(want.iloc[:, 0].to_dict())
+    assert got.set_index("parameter")["level"].idxmax() == "c"
