@@ -174,6 +174,10 @@ points = 120
     assert "| outcome | replications | run_variance | noise_share_of_runs | noise_share_of_point_means |" in report
     assert "Condition: `thaw_survived == False`, true in " in report and "- contrasts: one scenario" in report
     assert report.endswith("\n") and not report.endswith("\n\n\n")
+    pawn_pq, pawn_csv = pd.read_parquet(out / "pawn_indices.parquet"), pd.read_csv(out / "pawn_indices.csv")
+    assert list(pawn_pq.columns) == list(pawn_csv.columns) and "index" not in pawn_pq.columns  # no stray index
+    assert pawn_pq["parameter"].dtype == "string" and pawn_pq["parameter"].notna().all()  # text kept, one type
+    assert set(pawn_csv["parameter"]) >= {"decision.w_dispute", "dynamics.history.base_rate"}
     assert main(["analyse", str(tmp_path / "out")]) == 0  # and the command line does the same
     for name in ("pawn_indices", "importance", "assumption_risk", "prim_trajectory", "prim_box", "cart_leaves",
                  "feature_scores", "survival", "noise_share"):
