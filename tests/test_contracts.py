@@ -1794,3 +1794,48 @@ def test_schema__a_keyed_table_missing_a_key_names_every_expected_key_and_the_mi
     text = str(err.value)
     assert "visibility needs a value for each of cooperate, reassure, protest, align, coerce_econ, coerce_mil" in text
     assert "missing coerce_mil" in text
+
+
+def test_state__a_moves_effects_do_not_depend_on_which_pairs_moved_before():
+    """The per-pair hook cache: every ordered pair keeps its own slot. Korea's cooperation with the
+    US, then China's with Korea, must change Korea's relations as China's move alone does."""
+    fresh_m, fresh = world()
+    move(fresh, CHN, KOR, "technology")
+    m, st = world()
+    before = st.relations.snapshot()
+    move(st, KOR, USA, "technology")
+    mid = st.relations.snapshot()
+    move(st, CHN, KOR, "technology")
+    after = st.relations.snapshot()
+    base = world()[1].relations.snapshot()
+
+    def flat(v):
+        return [x for row in v for x in row] if v and isinstance(v[0], list) else list(v)
+
+    alone = fresh.relations.snapshot()
+    for name in after:
+        rows = zip(flat(mid[name]), flat(after[name]), flat(base[name]), flat(alone[name]), strict=True)
+        for i, (x0, x1, y0, y1) in enumerate(rows):
+            assert x1 - x0 == pytest.approx(y1 - y0), (name, i)
+    assert before == base
+
+
+def test_agreements__the_sour_term_reads_both_publics_whichever_ally_is_listed_first(tmp_path):
+    """Allies listed as (Korea, Japan): the first ally is state 1, so a slip in the reverse index
+    (b·n − a instead of b·n + a) reads another pair."""
+    path = tmp_path / "reversed.toml"
+    path.write_text('name = "reversed"\nextends = "baseline"\ndescription = "allies listed the other way"\n'
+                    'article_passage = "test"\n\n[roles]\nallies = ["KOR", "JPN"]\npatron = "USA"\nrival = "CHN"\n')
+    m = ThawModel(path, rng=0)
+    st = m.state
+    assert st.roles.allies == (KOR, JPN)
+    ag = m.components["agreements"]
+    st.relations.set("opinion", JPN, KOR, 25.0)
+    st.relations.set("opinion", KOR, JPN, 35.0)
+    st.relations.set("opinion", USA, CHN, 90.0)  # the cell a reversed index would read
+    x = ag.agreements[0]
+    h = ag.hazard(x["distance"], (50.0 - 30.0) / 50.0)
+    st.month = 1
+    st.random = _Draws(h - 1e-9)
+    m.components["agreements"].on_end(st)
+    assert x["lapsed"] == 1
