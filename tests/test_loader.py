@@ -767,3 +767,34 @@ def test_bare_toml_dates_are_read_as_text(scenario_dir):
     p = child(scenario_dir, '[[events]]\ndate = 2026-03-15\nsource = "KOR"\ntarget = "JPN"\nkind = "history"\n'
                             'ref = "t"\n', name="dated")
     assert load_scenario(p).params.events[-1].date == "2026-03-15"
+
+
+# Found by mutation testing of the loader after issue 9 (docs/testing.md) ----------------------------
+@pytest.mark.parametrize(("field", "value"), [("source", "XYZ"), ("target", "ABC")])
+def test_an_event_naming_an_unknown_state_is_refused_by_key(tmp_path, field, value):
+    ev = {"date": "2026-04", "source": "KOR", "target": "JPN", "kind": "history", "move": "court_ruling",
+          "description": "test", "ref": "test", field: value}
+    body = "[[events]]\n" + "".join(f'{k} = "{v}"\n' for k, v in ev.items())
+    text = str(refused(child(tmp_path, body)))
+    assert f".{field}" in text and "events[" in text and repr(value) in text and "JPN, KOR, CHN, USA" in text
+
+
+def test_an_election_in_an_unknown_state_is_refused_by_key(tmp_path):
+    body = ('[[elections]]\nstate = "XYZ"\ndate = "2027-09"\nref = "test"\ncandidates = [\n'
+            '  { name = "A", ideology = 0.1, hawkishness = 0.1, history_stance = 0.1, probability = 1.0 },\n]\n')
+    text = str(refused(child(tmp_path, body)))
+    assert "elections[" in text and "'XYZ'" in text
+
+
+def test_a_keyed_table_missing_a_key_names_every_expected_key_and_the_missing_one():
+    from pydantic import ValidationError
+
+    from model.schema import OpinionDyn
+
+    p = load_scenario("baseline").params.dynamics.opinion.model_dump()
+    del p["visibility"]["coerce_mil"]
+    with pytest.raises(ValidationError) as err:
+        OpinionDyn.model_validate(p)
+    text = str(err.value)
+    assert "visibility needs a value for each of cooperate, reassure, protest, align, coerce_econ, coerce_mil" in text
+    assert "missing coerce_mil" in text
