@@ -1757,27 +1757,25 @@ def test_model__rupture_starts_are_the_labels_of_the_months_they_started():
 
 
 def test_state__a_moves_effects_do_not_depend_on_which_pairs_moved_before():
-    """The per-pair hook cache: every ordered pair keeps its own slot. Korea's cooperation with the
-    US, then China's with Korea, must change Korea's relations as China's move alone does."""
-    fresh_m, fresh = world()
-    move(fresh, CHN, KOR, "technology")
-    m, st = world()
-    before = st.relations.snapshot()
-    move(st, KOR, USA, "technology")
+    """The per-pair hook cache: every ordered pair keeps its own slot. After every other pair has
+    cooperated, China's cooperation with Korea must change every relation as it does alone."""
+    _, alone = world()
+    start = alone.relations.snapshot()
+    move(alone, CHN, KOR, "technology")
+    _, st = world()
+    assert st.relations.snapshot() == start  # the two worlds start alike
+    for a in range(4):
+        for b in range(4):
+            if a != b and (a, b) != (CHN, KOR):
+                move(st, a, b, "technology")
     mid = st.relations.snapshot()
     move(st, CHN, KOR, "technology")
-    after = st.relations.snapshot()
-    base = world()[1].relations.snapshot()
-
-    def flat(v):
-        return [x for row in v for x in row] if v and isinstance(v[0], list) else list(v)
-
-    alone = fresh.relations.snapshot()
+    after, solo = st.relations.snapshot(), alone.relations.snapshot()
     for name in after:
-        rows = zip(flat(mid[name]), flat(after[name]), flat(base[name]), flat(alone[name]), strict=True)
-        for i, (x0, x1, y0, y1) in enumerate(rows):
-            assert x1 - x0 == pytest.approx(y1 - y0), (name, i)
-    assert before == base
+        for s in range(4):
+            for t in range(4):
+                assert after[name][s][t] - mid[name][s][t] == pytest.approx(solo[name][s][t] - start[name][s][t]), \
+                    (name, s, t)
 
 
 def test_agreements__the_sour_term_reads_both_publics_whichever_ally_is_listed_first(tmp_path):
