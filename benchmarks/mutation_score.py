@@ -48,12 +48,17 @@ def group_of(relative: Path) -> str:
     return f"{relative.parts[0]} (other)"
 
 
+def exit_codes(meta: Path) -> dict[str, int | None]:
+    """mutmut's result file for one source: each mutant's name and its exit code (None: not run)."""
+    return json.loads(meta.read_text()).get("exit_code_by_key", {})
+
+
 def scores(root: Path = Path("mutants")) -> tuple[dict[str, Counter], list[str]]:
     by_group: dict[str, Counter] = {}
     survivors: list[str] = []
     for meta in sorted(root.glob("**/*.py.meta")):
         source = meta.relative_to(root).with_suffix("")  # model/scenario.py
-        for name, code in json.loads(meta.read_text()).get("exit_code_by_key", {}).items():
+        for name, code in exit_codes(meta).items():
             status = status_by_exit_code[code]
             if status == "not checked":
                 continue
@@ -75,7 +80,11 @@ def line(group: str, counts: Counter) -> str:
 
 def sampled(sources: list[str], root: Path = Path("mutants")) -> list[str]:
     """The one-in-five sample: generated mutants of ``sources`` whose name's SHA-1 is divisible by 5."""
-    names = [n for src in sources for n in json.loads((root / f"{src}.meta").read_text())["exit_code_by_key"]]
+    missing = [src for src in sources if not (root / f"{src}.meta").is_file()]
+    if missing:
+        raise SystemExit(f"mutation_score.py --sample: no generated mutants for {', '.join(missing)} under "
+                         f"{root}/ (expected {root}/<source>.meta: run any `mutmut run NAME` first to generate them)")
+    names = [n for src in sources for n in exit_codes(root / f"{src}.meta")]
     return [n for n in names if int(hashlib.sha1(n.encode()).hexdigest(), 16) % 5 == 0]
 
 
