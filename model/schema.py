@@ -238,11 +238,16 @@ class OpinionDyn(Strict):
     response: float = weight("favourability points per visible move, per unit of Goldstein / 10", 50.0)
     relaxation: float = unit("monthly pull of favourability's slow anchor toward its long-run level (states.*.opinion_level)")
     history_shock: float = weight("favourability points lost by each public in a history flare-up", 50.0)
+    history_sensitivity: dict[Code, UnitF] = Field(
+        default_factory=dict,
+        description="share of history_shock each allied public loses in a history event (1 where not given)")
     shock_half_life: float = Field(gt=0.0, le=240.0, description="half-life of favourability's fast shock component, months")
     persistence: float = unit("share of a move's impulse entering the slow anchor, not the decaying shock")
     negativity: float = Field(ge=1.0, le=10.0, description="how much more a hostile move moves a public than a friendly one")
     headline: float = Field(ge=1.0, le=10.0, description="salience of headline moves (agreements, summits) over routine")
     grievance: float = weight("favourability points a month a public loses per unit share of its trade cut by the other", 50.0)
+    leader_cue: float = weight(
+        "points a public's long-run favourability of the other ally moves per unit fall in its own leader's history stance", 50.0)
     visibility: dict[DecisionKind, UnitF] = Field(
         description="how visible a move of this kind is to the target's public (0 unseen … 1 front page)"
     )
@@ -272,6 +277,10 @@ class Channel(Strict):
     share: float = unit("share of the bilateral exposure that flows through this channel")
     bite: float = unit("share of the channel's flow a full-intensity coercion cuts")
     grievance: float = unit("how far the target public takes a cut of this channel as the coercer's quarrel with it (0 … 1)")
+    mobilisation: float = unit("how far a cut of this channel is the coercer public's own campaign against the target (0 … 1)")
+    recovery_months: float | None = Field(
+        default=None, gt=0.0, le=240.0,
+        description="e-folding recovery time of this channel's cut, months (the trade-wide recovery_months if not given)")
 
 
 Channels = Literal["tourism", "seafood", "culture", "inputs", "consumer"]
@@ -367,6 +376,7 @@ class Mechanisms(Strict):
     history_flareups: bool = Field(description="random history flare-ups occur")
     disputes: bool = Field(description="hostile moves between the allies make the offended side readier to retaliate")
     leader_turnover: bool = Field(description="scheduled elections replace leaders")
+    leader_cue: bool = Field(description="a new leader's stance on the past moves its public's long-run view of the other ally")
     scheduled_events: bool = Field(description="the scenario's dated events are applied")
 
 

@@ -154,8 +154,20 @@ def test_opinion__month_end_relaxes_toward_the_long_run_level_and_history_sours_
     assert level > 14.0
     a, b = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
     history_shock(st, 0.5)
-    assert rel(st, "opinion", KOR, JPN) == pytest.approx(a - 0.5 * p.history_shock * a / 50.0)
-    assert rel(st, "opinion", JPN, KOR) == pytest.approx(b - 0.5 * p.history_shock * b / 50.0)
+    ks, js = p.history_sensitivity["KOR"], p.history_sensitivity["JPN"]
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(a - 0.5 * p.history_shock * ks * a / 50.0)
+    assert rel(st, "opinion", JPN, KOR) == pytest.approx(b - 0.5 * p.history_shock * js * b / 50.0)
+
+
+def test_opinion__each_public_loses_its_own_share_of_a_history_shock():
+    from model.components.opinion import history_shock
+
+    m, st = world(**{"dynamics.opinion.history_sensitivity.KOR": 0.0, "dynamics.opinion.history_sensitivity.JPN": 0.5})
+    shock = m.config.params.dynamics.opinion.history_shock
+    a, b = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
+    history_shock(st, 1.0)
+    assert rel(st, "opinion", KOR, JPN) == a  # an insensitive public: unmoved
+    assert rel(st, "opinion", JPN, KOR) == pytest.approx(b - 0.5 * shock * b / 50.0) and shock > 0
 
 
 def test_opinion__off_changes_nothing():
@@ -230,6 +242,25 @@ def test_trade__coercion_cuts_its_channel_recovers_and_hurts_target_more():
     assert tr.channel_cut(CHN, JPN, "seafood", 1) == [pytest.approx(p.channels["seafood"].bite * 0.5)]
     move(st, CHN, JPN, "sanctions_relief")
     assert tr.cuts == {}
+
+
+def test_trade__a_boycott_keeps_the_quarrel_in_its_own_publics_news_a_ban_in_the_targets():
+    """measures[target → coercer] += cut · grievance (a state measure the target public resents);
+    measures[coercer → target] += cut · mobilisation (the coercer public's own campaign)."""
+    m, st = world()
+    ch = m.config.params.dynamics.trade.channels
+    assert ch["consumer"].mobilisation > ch["consumer"].grievance and ch["inputs"].grievance > ch["inputs"].mobilisation
+    move(st, KOR, JPN, "boycott")
+    cut = m.components["trade"].cuts[(KOR, JPN, "consumer")]
+    assert rel(st, "measures", KOR, JPN) == pytest.approx(cut * ch["consumer"].mobilisation) and cut > 0
+    assert rel(st, "measures", JPN, KOR) == pytest.approx(cut * ch["consumer"].grievance)
+    o = rel(st, "opinion", KOR, JPN)
+    p = m.config.params.dynamics.opinion
+    shock = rel(st, "opinion_shock", KOR, JPN)
+    end(m, "opinion")  # the boycotting public loses grievance · room · measures a month
+    keep = 0.5 ** (1 / p.shock_half_life)
+    assert rel(st, "opinion_shock", KOR, JPN) == pytest.approx(
+        shock * keep - p.grievance * rel(st, "measures", KOR, JPN) * o / 50.0)
 
 
 def test_trade__off_changes_nothing():
@@ -441,6 +472,64 @@ def test_leader_turnover__off_changes_nothing():
     assert kept and [st.leaders[i].name for i in kept] == [before[i].name for i in kept]
     on = ThawModel("leader_turnover", rng=0).run()  # the same seed with elections: someone is replaced
     assert any(how == "election" for *_, how in on.leader_log)
+
+
+def _new_leader(st, i: int, stance: float):
+    from model.schema import Leader
+
+    st.set_leader(i, Leader.model_construct(**{**st.leaders[i].model_dump(), "name": "new", "history_stance": stance}),
+                  "test")
+
+
+def test_leader_cue__a_new_leaders_stance_moves_its_own_publics_level_of_the_other_ally():
+    """level += leader_cue · (old stance − new stance) for the leader's own public's view of the
+    other ally; the reading follows only through the opinion mechanism's relaxation."""
+    m, st = world()
+    cue = m.config.params.dynamics.opinion.leader_cue
+    comp = m.components["leader_cue"]
+    old = st.leaders[KOR].history_stance
+    level = rel(st, "opinion_level", KOR, JPN)
+    levels = st.relations.matrix("opinion_level")
+    opinion = rel(st, "opinion", KOR, JPN)
+    _new_leader(st, KOR, old - 0.5)  # a leader who plays the past down
+    comp.on_events(st)
+    assert cue > 0 and rel(st, "opinion_level", KOR, JPN) == pytest.approx(level + cue * 0.5)
+    assert rel(st, "opinion", KOR, JPN) == opinion  # the level moved, not the reading
+    changed = [(i, j) for i in range(4) for j in range(4) if st.relations.matrix("opinion_level")[i][j] != levels[i][j]]
+    assert changed == [(KOR, JPN)]  # only Korea's public, only of Japan
+    comp.on_events(st)  # the same leader next month cues nothing more
+    assert rel(st, "opinion_level", KOR, JPN) == pytest.approx(level + cue * 0.5)
+    level_j = rel(st, "opinion_level", JPN, KOR)
+    _new_leader(st, JPN, st.leaders[JPN].history_stance + 0.2)  # a revisionist: Japan's public cools on Korea
+    comp.on_events(st)
+    assert rel(st, "opinion_level", JPN, KOR) == pytest.approx(level_j - cue * 0.2)
+    _new_leader(st, CHN, 0.0)  # the rival's and the patron's leaders cue no allied public
+    _new_leader(st, USA, 1.0)
+    before = st.relations.matrix("opinion_level")
+    comp.on_events(st)
+    assert st.relations.matrix("opinion_level") == before
+
+
+def test_leader_cue__levels_stay_within_0_and_100():
+    m, st = world(**{"dynamics.opinion.leader_cue": 50.0})
+    comp = m.components["leader_cue"]
+    _new_leader(st, KOR, st.leaders[KOR].history_stance - 1.0 if st.leaders[KOR].history_stance >= 1.0 else 0.0)
+    st.relations.set("opinion_level", KOR, JPN, 99.0)
+    comp.on_events(st)
+    assert rel(st, "opinion_level", KOR, JPN) == 100.0
+    _new_leader(st, KOR, 1.0)
+    st.relations.set("opinion_level", KOR, JPN, 1.0)
+    comp.on_events(st)
+    assert rel(st, "opinion_level", KOR, JPN) == 0.0
+
+
+def test_leader_cue__off_changes_nothing():
+    m, st = world(**{"mechanisms.leader_cue": False})
+    before = st.relations.matrix("opinion_level")
+    _new_leader(st, KOR, 0.0)
+    for hook in m._events:
+        hook(st)
+    assert st.relations.matrix("opinion_level") == before
 
 
 def test_scheduled_events__dated_moves_happen_in_their_month():
@@ -733,7 +822,9 @@ def test_opinion__history_shock_follows_the_allies_whoever_they_are():
     shock = m.config.params.dynamics.opinion.history_shock
     changed = {(i, j) for i in range(4) for j in range(4) if after[i][j] != before[i][j]}
     assert changed == {(KOR, USA), (USA, KOR)}
-    assert after[KOR][USA] == pytest.approx(before[KOR][USA] - shock * before[KOR][USA] / 50.0)
+    share = m.config.params.dynamics.opinion.history_sensitivity.get("KOR", 1.0)
+    assert after[KOR][USA] == pytest.approx(before[KOR][USA] - shock * share * before[KOR][USA] / 50.0)
+    assert after[USA][KOR] == pytest.approx(before[USA][KOR] - shock * before[USA][KOR] / 50.0)  # none given: 1
 
 
 def test_coercion__the_trigger_names_a_red_line_only_above_the_threshold():
@@ -840,10 +931,30 @@ def test_trade__only_sanctions_relief_lifts_cuts_and_tiny_cuts_lapse():
     assert (CHN, JPN, "seafood") in tr.cuts
     move(st, CHN, KOR, "sanctions_relief")  # relief toward another state lifts nothing here
     assert (CHN, JPN, "seafood") in tr.cuts
-    keep = tr.keep
-    tr.cuts = {(CHN, JPN, "seafood"): 1.0e-4 / keep * 1.001, (CHN, KOR, "tourism"): 1.0e-4 / keep * 0.999}
+    keep = tr.keep_of
+    tr.cuts = {(CHN, JPN, "seafood"): 1.0e-4 / keep["seafood"] * 1.001,
+               (CHN, KOR, "tourism"): 1.0e-4 / keep["tourism"] * 0.999}
     end(m, "trade")
     assert list(tr.cuts) == [(CHN, JPN, "seafood")]
+
+
+def test_trade__a_channel_with_its_own_recovery_fades_at_its_own_pace():
+    m, st = world(**{"dynamics.trade.channels.consumer.recovery_months": 6.0, "dynamics.trade.recovery_months": 30.0})
+    tr = m.components["trade"]
+    tr.cuts = {(KOR, JPN, "consumer"): 0.5, (CHN, JPN, "seafood"): 0.5}
+    end(m, "trade")
+    assert tr.cuts[(KOR, JPN, "consumer")] == pytest.approx(0.5 * math.exp(-1 / 6))
+    assert tr.cuts[(CHN, JPN, "seafood")] == pytest.approx(0.5 * math.exp(-1 / 30))  # no own pace: the trade-wide one
+
+
+def test_opinion__a_boycott_does_not_move_the_target_public_a_state_measure_does():
+    m, st = world()
+    ch = m.config.params.dynamics.trade.channels
+    before = rel(st, "opinion", JPN, KOR)
+    move(st, KOR, JPN, "boycott")
+    assert ch["consumer"].grievance == 0 and rel(st, "opinion", JPN, KOR) == before
+    move(st, KOR, JPN, "export_controls")
+    assert ch["inputs"].grievance > 0 and rel(st, "opinion", JPN, KOR) < before
 
 
 def test_decision__extreme_rationality_takes_the_overflow_path_and_still_picks_the_best():

@@ -86,6 +86,14 @@ PARAMETERS: list[Prior] = [
           "one clustered escalation (2018-10 to 2019-09) and no other"),
     Prior("dynamics.dispute.flareup", 0.0, 1.0, "dispute salience a history flare-up gives the offended ally"),
     Prior("dynamics.dispute.escalation", 0.0, 3.0, "dispute salience a coercive measure gives its target"),
+    # --- leader cues, each public's history sensitivity and the boycott's own pace (stop 18)
+    Prior("dynamics.opinion.leader_cue", 0.0, 30.0, "points of long-run favourability per unit change of the "
+          "leader's history stance; 0 = no cue. Yoon after Moon is a change of 0.7, and Korean favourability "
+          "rose about 20 points in the three years after (20.5 % in 2021, 41.7 % in 2024)"),
+    Prior("dynamics.opinion.history_sensitivity.KOR", 0.0, 1.0, "the Korean public's share of a history shock (the "
+          "Japanese public's is 1): Koreans' favourability rose through both dated history clashes"),
+    Prior("dynamics.trade.channels.consumer.recovery_months", 3.0, 48.0, "how fast a boycott fades: the 2020 "
+          "beer cut (-93 %) says slowly, the 2021 recovery of opinion says the quarrel did not stay in the news"),
 ]
 
 

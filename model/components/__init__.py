@@ -18,6 +18,7 @@ from model.components.decision import Decision
 from model.components.disputes import Disputes
 from model.components.hedging import Hedging
 from model.components.history_flareups import HistoryFlareups
+from model.components.leader_cue import LeaderCue
 from model.components.leader_turnover import LeaderTurnover
 from model.components.opinion import Opinion
 from model.components.political_capital import PoliticalCapital
@@ -36,6 +37,7 @@ from model.components.us_credibility import USCredibility
 COMPONENTS: tuple[type[Component], ...] = (
     ScheduledEvents,
     LeaderTurnover,
+    LeaderCue,
     HistoryFlareups,
     Hedging,
     Coercion,

@@ -6,16 +6,23 @@ Favourability ``O = anchor + shock`` (``relations.opinion_shock`` holds the shoc
     x = response · visibility_kind · headline^[headline move] · G/10 · i · negativity^[G < 0] · room,
     room = O / 50 for a fall, (100 − O) / 50 for a rise,
 
-of which ``persistence · x`` enters the anchor and the rest the shock. Every month end the shock
-decays with half-life ``shock_half_life`` and the anchor relaxes toward ``opinion_level`` at
-``relaxation``; while a trade channel of ``t`` is cut by ``s``'s measures, public ``t`` loses a
-further ``grievance · room · share cut`` points a month toward ``s`` (the quarrel stays in the news
-while the measures stand). A history event costs both allied publics ``history_shock · i · room``.
+of which ``persistence · x`` enters the anchor and the rest the shock; a move through a trade
+channel counts only as far as the target public takes that channel's cut as the coercer's quarrel
+with it (``channels.<ch>.grievance``: 0 for a consumer boycott). Every month end the shock decays
+with half-life ``shock_half_life`` and the anchor relaxes toward ``opinion_level`` at
+``relaxation``; while a quarrel over trade stays in a public's news (``relations.measures``: the
+cuts of its channels by the other's state measures, and the boycotts its own public wages against
+the other, ``components/trade.py``), it loses a further ``grievance · room · measures`` points a
+month. A history event costs each allied public ``history_shock · sensitivity · i · room``.
 
 Why these forms (docs/model.md §7.3): the 2019 record is a 19-point fall within weeks of Japan's
 export controls (Genron/EAI 31.7 % in June 2019, Gallup Korea 12 % in July) that held for over a
 year while the controls stood (12.3 % in October 2020), then recovered at about eight points a year
 after 2020 — a fast shock that decays over a slowly moving level, renewed while measures stand.
+The record's own boycott points the same way: Japanese favourability of Korea *rose* through the
+Korean boycott (20.0 → 25.9 %) while Koreans' fell to 12 %, so a boycott moves the public that wages
+it, not the one it targets. History clashes soured the Japanese public after both dated ones (2013,
+2018) while Koreans' favourability rose through both, hence one sensitivity per public.
 Hostile events move publics more than friendly ones of the same weight (negativity bias), and a
 public near zero has little left to lose (room to move), so shocks saturate instead of driving
 favourability out of its range.
@@ -36,7 +43,7 @@ HEADLINE_MOVES = frozenset({"formal_agreement", "sanctions_relief", "summit"})
 class Opinion(Component):
     name = "opinion"
     switch = "opinion"
-    params = ("dynamics.opinion", "states.*.opinion_level")
+    params = ("dynamics.opinion", "states.*.opinion_level", "dynamics.trade.channels.*.grievance")
     reads = ("relations.opinion_level", "relations.measures")
     writes = ("relations.opinion", "relations.opinion_shock")
     phases = ("move", "end")
@@ -49,12 +56,17 @@ class Opinion(Component):
         self.scale = {kind: self.response * v for kind, v in self.visibility.items()}  # response · visibility
         self.keep = 0.5 ** (1.0 / p.shock_half_life)
         self.persistence, self.negativity, self.grievance, self.headline = p.persistence, p.negativity, p.grievance, p.headline
+        #: A move through a trade channel moves the target public as far as it takes the cut as the
+        #: coercer's quarrel with it (a boycott: not at all; the boycotting public mobilises instead).
+        self.felt = {name: ch.grievance for name, ch in state.params.dynamics.trade.channels.items()}
 
     def on_move(self, state: State, s: int, t: int, st: int, ts: int, mv: Move, goldstein: float, gi: float,
                 intensity: float) -> None:
         x = self.scale[mv.kind] * gi
         if mv.name in HEADLINE_MOVES:
             x *= self.headline
+        elif mv.channel is not None:
+            x *= self.felt[mv.channel]
         if x:  # impulse(state, ts, x, persistence), written out: it runs on every move
             R = state.relations
             O = R.opinion
@@ -105,5 +117,7 @@ def history_shock(state: State, intensity: float) -> None:
     if state.mechanisms.opinion:
         p = state.params.dynamics.opinion
         a, b = state.roles.allies
-        for i in (a * state.n + b, b * state.n + a):
-            impulse(state, i, -p.history_shock * intensity, p.persistence)
+        for public, i in ((a, a * state.n + b), (b, b * state.n + a)):
+            share = p.history_sensitivity.get(state.codes[public], 1.0)
+            if share:
+                impulse(state, i, -p.history_shock * share * intensity, p.persistence)

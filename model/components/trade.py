@@ -1,7 +1,8 @@
 """Trade: economic coercion cuts a channel's flow, the cut recovers, and both sides lose.
 
 A coercive move through channel ``ch`` cuts ``bite_ch · i`` of that flow (the larger cut wins);
-cuts recover by ``exp(−1 / recovery_months)`` a month; the move ``sanctions_relief`` lifts its
+cuts recover by ``exp(−1 / recovery_months)`` a month (a channel may set its own: a boycott fades at
+its own pace, a ban stands at the trade-wide one); the move ``sanctions_relief`` lifts its
 source's cuts on its target. Loss, annualised % of own GDP: the target loses
 ``exposure[t, c] · share_ch · cut``, the coercer ``coercer_cost_ratio`` of that in USD, which is
 ``exposure[c, t] · share_ch · cut · ratio`` of its own GDP.
@@ -11,8 +12,10 @@ in its trade with the other, annualised % of own GDP), which the decision weighs
 for the value of cooperating with that state and against coercing it further; and the summed share
 cut of a target's channels by a coercer's measures, each weighted by how far the target public
 takes it as a state measure against it (``channels.*.grievance``: 0 for a consumer boycott), as
-``relations.measures``, which keeps the
-target public's grievance alive (``components/opinion.py``).
+``relations.measures`` of the target toward the coercer; and each cut weighted by how far it is the
+coercer public's own campaign (``channels.*.mobilisation``: 1 for a boycott) as
+``relations.measures`` of the coercer toward the target. Either keeps that public's grievance alive
+(``components/opinion.py``).
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class Trade(Component):
         self.bite = {name: ch.bite for name, ch in p.channels.items()}
         self.share = {name: ch.share for name, ch in p.channels.items()}
         self.felt = {name: ch.grievance for name, ch in p.channels.items()}
-        self.keep = math.exp(-1.0 / p.recovery_months)
+        self.mobilised = {name: ch.mobilisation for name, ch in p.channels.items()}
+        self.keep_of = {name: math.exp(-1.0 / (ch.recovery_months or p.recovery_months)) for name, ch in p.channels.items()}
         self.ratio = p.coercer_cost_ratio
         self.cuts: dict[tuple[int, int, str], float] = {}  # (coercer, target, channel) -> share cut
         self.history: list[dict[tuple[int, int, str], float]] = []  # the cuts in force each month
@@ -79,19 +83,20 @@ class Trade(Component):
             return
         lost[:] = [0.0] * (n * n)
         measures[:] = [0.0] * (n * n)
-        E, shares, ratio, felt = R.exposure, self.share, self.ratio, self.felt
+        E, shares, ratio, felt, mobilised = R.exposure, self.share, self.ratio, self.felt, self.mobilised
         for (c, t, ch), cut in self.cuts.items():
             share = shares[ch] * cut
             lost[t * n + c] += E[t * n + c] * share
             lost[c * n + t] += E[c * n + t] * share * ratio
             measures[t * n + c] += cut * felt[ch]
+            measures[c * n + t] += cut * mobilised[ch]  # the coercer public's own campaign (a boycott)
 
     def on_end(self, state: State) -> None:
         cuts = self.cuts
         self.history.append(dict(cuts) if cuts else {})
         if cuts:
-            keep = self.keep
-            self.cuts = {key: v * keep for key, v in cuts.items() if v * keep > 1e-4}
+            keep = self.keep_of
+            self.cuts = {key: v * keep[key[2]] for key, v in cuts.items() if v * keep[key[2]] > 1e-4}
             self.publish(state)
 
     def losses(self, state: State) -> list[float]:
