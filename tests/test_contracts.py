@@ -768,9 +768,12 @@ def test_scheduled_events__each_kind_does_what_it_says():
     assert row[2:] == ("CHN", "JPN", "import_ban", "172", GOLDSTEIN["172"], 0.5, "scheduled")
     o = rel(st, "opinion", KOR, JPN), rel(st, "opinion", JPN, KOR)
     se.apply(st, _event(st, source="KOR", target="JPN", kind="history"))
-    shock = m.config.params.dynamics.opinion.history_shock
-    assert rel(st, "opinion", KOR, JPN) == pytest.approx(o[0] - shock * o[0] / 50.0)  # room-scaled
-    assert rel(st, "opinion", JPN, KOR) < o[1] - shock * o[1] / 50.0 + 1e-9  # the target public: the move and the shock
+    op = m.config.params.dynamics.opinion
+    shock, share = op.history_shock, op.history_sensitivity
+    assert 0 < share["KOR"] < 1
+    assert rel(st, "opinion", KOR, JPN) == pytest.approx(o[0] - shock * share["KOR"] * o[0] / 50.0)  # its share, room-scaled
+    # the target public: the move and its whole shock
+    assert rel(st, "opinion", JPN, KOR) < o[1] - shock * share.get("JPN", 1.0) * o[1] / 50.0 + 1e-9
     assert st.event_log[-1][4] == "history_dispute"  # a history event without a move: the default
 
 

@@ -268,8 +268,14 @@ def test_a_consumer_boycott_is_no_state_measure_for_the_target_public():
     _move(m, "trade", KOR, JPN, "boycott")
     assert st.relations.trade_lost[JPN * 4 + KOR] > 0  # Japanese exporters lose
     assert st.relations.measures[JPN * 4 + KOR] == 0.0  # but the Japanese public holds no grievance
-    _move(m, "trade", JPN, KOR, "export_controls")
-    assert st.relations.measures[KOR * 4 + JPN] == pytest.approx(m.config.params.dynamics.trade.channels["inputs"].bite)
+    channels = m.config.params.dynamics.trade.channels
+    boycott = m.components["trade"].cuts[(KOR, JPN, "consumer")]
+    assert channels["consumer"].mobilisation > 0
+    # the boycotting public's own campaign keeps its grievance alive
+    assert st.relations.measures[KOR * 4 + JPN] == pytest.approx(boycott * channels["consumer"].mobilisation)
+    _move(m, "trade", JPN, KOR, "export_controls")  # a state measure adds the Korean public's grievance at its cut
+    assert st.relations.measures[KOR * 4 + JPN] == pytest.approx(
+        boycott * channels["consumer"].mobilisation + channels["inputs"].bite * channels["inputs"].grievance)
 
 
 def test_baseline_exposures_use_each_pairs_latest_year_of_trade_gdp():
