@@ -258,15 +258,11 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    from experiments.calibration.runner import QUICK, Budget, apply
+def _budget(budget, args: argparse.Namespace, names: tuple[str, ...]):
+    """The budget with the options the user gave, checked (a clear message, not a traceback)."""
+    from experiments.calibration.runner import Budget
 
-    try:
-        import pyabc  # noqa: F401
-    except ImportError:
-        raise CliError("needs the optional extra: pip install 'thaw-sim[calibration]' (pyabc)") from None
-    budget = QUICK if args.quick else Budget()
-    for name in ("population", "generations", "min_epsilon", "max_minutes", "workers", "seed"):
+    for name in names:
         value = getattr(args, name)
         if value is not None:
             budget = Budget(**{**budget.__dict__, name: value})
@@ -274,6 +270,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         budget.check()
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    return budget
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from experiments.calibration.runner import QUICK, Budget, apply
+
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise CliError("needs the optional extra: pip install 'thaw-sim[calibration]' (pyabc)") from None
+    budget = _budget(QUICK if args.quick else Budget(), args,
+                     ("population", "generations", "min_epsilon", "max_minutes", "workers", "seed"))
     from experiments.calibration.runner import calibrate
 
     out = Path(args.out)
@@ -311,6 +319,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise CliError(f"--out {args.out}: {folder} is not a writable folder; expected a CSV path in one")
     budget, draws = (backtest.QUICK, backtest.QUICK_DRAWS) if args.quick else (backtest.BUDGET, backtest.DRAWS)
+    budget = _budget(budget, args, ("population", "generations", "max_minutes"))
     try:
         table, scores = backtest.run_backtest(origins, budget, draws, args.out)
     except OSError as exc:
@@ -445,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", type=int, action="append", default=None,
                    help="origin year (repeatable; default 2016 2018 2019 2021 2023)")
     p.add_argument("--quick", action="store_true", help="a tiny budget per origin, to check that it runs")
+    p.add_argument("--population", type=int, default=None, help="particles per generation and origin (default 40)")
+    p.add_argument("--generations", type=int, default=None, help="at most this many generations per origin (default 3)")
+    p.add_argument("--max-minutes", type=float, default=None, help="wall-time limit per origin, minutes (default 3)")
     p.set_defaults(func=cmd_backtest)
     return ap
 

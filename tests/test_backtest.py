@@ -58,3 +58,12 @@ def test_thaw_backtest_quick(tmp_path, capsys):
     assert main(["backtest", "--quick", "--origin", "2030", "--out", str(out)]) == 2
     assert main(["backtest", "--quick", "--out", str(tmp_path / "missing" / "bt.csv")]) == 2  # refused before any fit
     assert "not a writable folder" in capsys.readouterr().err
+
+
+def test_thaw_backtest_takes_a_budget_and_says_which(tmp_path, capsys):
+    out = tmp_path / "bt.csv"
+    assert main(["backtest", "--quick", "--origin", "2023", "--population", "5", "--generations", "1",
+                 "--out", str(out)]) == 0
+    assert "population 5, 1 generations" in capsys.readouterr().out  # the printed table states the budget used
+    assert main(["backtest", "--quick", "--population", "1", "--out", str(out)]) == 2  # refused, not a traceback
+    assert "population must be at least 2" in capsys.readouterr().err
