@@ -5,9 +5,10 @@ replicate on its own posterior sample (chosen from its seed as a batch chooses i
 the model *and* the shipped posterior together.
 
 - The record's 2025 reading lies inside the hindcast's 90 % band, and without coercion the
-  2019→2020 fall loses its trade part. (The issue's third check, a median 2019→2020 fall of at
-  least 10 points, fails with the shipped posterior: 5.4 points, docs/calibration.md; it is not
-  asserted here, and the issue stays open on it.)
+  2019→2020 fall loses its trade part. The issue's third check, a median 2019→2020 fall of at
+  least 10 points, still fails narrowly with the shipped posterior: 9.9 points on these seeds
+  (docs/calibration.md), so the issue stays open on it; what is asserted is a guard against losing
+  what the refit gained (at least 9 points; the previous posterior gave 5.4).
 - Each shipped scenario's end-of-horizon distribution (Korean favourability of Japan, Japan–Korea
   affinity) and survival share are compared with a stored reference sample (``tests/golden/
   distributions.csv``, 200 runs per scenario on seeds 10 000 …) by two-sample tests on *other*
@@ -104,6 +105,13 @@ def hindcast():
 def test_the_records_2025_reading_is_inside_the_models_90_band(hindcast):
     lo, hi = np.quantile(hindcast["2025-08"], [0.05, 0.95])
     assert lo <= 52.4 <= hi or lo <= 38.0 <= hi, (lo, hi)  # EAI online 52.4 %, Gallup telephone 38 %
+
+
+def test_the_2019_fall_keeps_the_size_the_refit_gave_it(hindcast):
+    """A guard, not the issue's target (10 points; the shipped posterior gives 9.9 on these seeds)."""
+    falls = [a - b for a, b in zip(hindcast["2019-06"], hindcast["2020-10"], strict=True)]
+    assert statistics.median(falls) >= 9.0, statistics.median(falls)
+    assert statistics.median(hindcast["2020-10"]) == pytest.approx(12.3, abs=3.0)  # the record's October 2020 low
 
 
 def test_without_coercion_the_2019_fall_loses_its_trade_part(hindcast):
