@@ -94,8 +94,15 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
                                initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
-def _death(pool: ProcessPoolExecutor) -> str:
-    codes = [p.exitcode for p in getattr(pool, "_processes", {}).values() if p.exitcode not in (None, 0)]
+def _close_broken(pool: ProcessPoolExecutor) -> str:
+    """Shut a broken pool down and say why it broke. The exit codes are read only after the
+    shutdown has joined the workers: the pool marks its futures broken before it terminates and
+    reaps them, so reading them at once races with the kernel and can miss the signal."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=True, cancel_futures=True)
+    for p in procs:
+        p.join(timeout=5)
+    codes = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
     if not codes:
         return "its worker process died"
     # the cause is a death by a signal other than SIGTERM (which the broken pool sends the siblings);
@@ -125,8 +132,7 @@ def _processes(chunks: list[list[RunSpec]], task: partial, workers: int,
                 try:
                     yield fut.result()
                 except BrokenProcessPool:
-                    cause = f"not run to the end: {_death(pool)} while running this chunk alone"
-                    pool.shutdown(wait=True, cancel_futures=True)
+                    cause = f"not run to the end: {_close_broken(pool)} while running this chunk alone"
                     pool = _new_pool(workers)
                     stored = done()
                     lost = [s for s in chunk if s.run_id not in stored]
