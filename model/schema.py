@@ -348,9 +348,19 @@ class RuptureDyn(Strict):
                               description="fall of either public's favourability of the other in the window, pts")
 
 
+class NormsDyn(Strict):
+    rate: float = unit("monthly share of the gap between an allied public's long-run favourability of the other ally "
+                       "(states.*.opinion_level) and its norm that closes")
+    level: dict[Code, Pct] = Field(
+        default_factory=dict,
+        description="the long-run favourability each allied public's level drifts to (cohorts, travel), %; "
+                    "a public not named does not drift")
+
+
 class Dynamics(Strict):
     affinity: AffinityDyn
     opinion: OpinionDyn
+    norms: NormsDyn
     threat: ThreatDyn
     memory: MemoryDyn
     capital: CapitalDyn
@@ -377,6 +387,7 @@ class Mechanisms(Strict):
     disputes: bool = Field(description="hostile moves between the allies make the offended side readier to retaliate")
     leader_turnover: bool = Field(description="scheduled elections replace leaders")
     leader_cue: bool = Field(description="a new leader's stance on the past moves its public's long-run view of the other ally")
+    norms: bool = Field(description="each allied public's long-run view of the other drifts slowly to its norm")
     scheduled_events: bool = Field(description="the scenario's dated events are applied")
 
 

@@ -94,6 +94,14 @@ PARAMETERS: list[Prior] = [
           "Japanese public's is 1): Koreans' favourability rose through both dated history clashes"),
     Prior("dynamics.trade.channels.consumer.recovery_months", 3.0, 48.0, "how fast a boycott fades: the 2020 "
           "beer cut (-93 %) says slowly, the 2021 recovery of opinion says the quarrel did not stay in the news"),
+    # --- the slow drift of each allied public's long-run view to its norm (issue 9, stop 22)
+    Prior("dynamics.norms.rate", 0.0, 0.03, "monthly share of the gap to the norm that closes; 0 = no drift, 0.03 = "
+          "a half-time under two years. The Korean series rises about three points a year in both calm stretches "
+          "of the record (2013-2019, 2020-2025)"),
+    Prior("dynamics.norms.level.KOR", 10.0, 80.0, "the long-run favourability of Japan the Korean public drifts to; "
+          "the record's Korean series reaches 31.7 % (2019) and 41.7-52.4 % (2024-2025) and rises through both"),
+    Prior("dynamics.norms.level.JPN", 5.0, 60.0, "the long-run favourability of Korea the Japanese public drifts "
+          "to; the record's Japanese series has no trend (20-37 %)"),
 ]
 
 

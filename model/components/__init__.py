@@ -20,6 +20,7 @@ from model.components.hedging import Hedging
 from model.components.history_flareups import HistoryFlareups
 from model.components.leader_cue import LeaderCue
 from model.components.leader_turnover import LeaderTurnover
+from model.components.norms import Norms
 from model.components.opinion import Opinion
 from model.components.political_capital import PoliticalCapital
 from model.components.reciprocity import Reciprocity
@@ -31,13 +32,15 @@ from model.components.trade import Trade
 from model.components.us_credibility import USCredibility
 
 #: Every mechanism in the order its hooks run within each phase. The order matters where two
-#: touch the same numbers: scheduled events before elections before flare-ups (as in the record),
+#: touch the same numbers: scheduled events before elections before flare-ups (as in the record), leader
+#: cues before the norms' drift (a level a new leader moved drifts from where the cue put it),
 #: affinity's month end before opinion's (its baseline is this month's favourability), agreements
 #: after opinion (the lapse hazard reads the relaxed favourability).
 COMPONENTS: tuple[type[Component], ...] = (
     ScheduledEvents,
     LeaderTurnover,
     LeaderCue,
+    Norms,
     HistoryFlareups,
     Hedging,
     Coercion,
