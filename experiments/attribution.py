@@ -25,20 +25,22 @@ SCENARIOS = ("baseline", "china_coerces_japan", "china_coerces_both", "us_retren
 MECHANISMS: tuple[str, ...] = tuple(Mechanisms.model_fields)
 
 
-def posterior_params(seed: int) -> dict[str, float]:
-    """Replicate ``seed``'s posterior sample, chosen as a batch chooses it (experiments.design), so
-    every configuration of one replicate shares it and the rows stay paired."""
+def posterior_params(seed: int, scenario: str = "hindcast_2013_2025") -> dict[str, float]:
+    """Replicate ``seed``'s posterior sample for ``scenario``, chosen as a batch chooses it
+    (experiments.design: the initial conditions carried to the scenario's start), so every
+    configuration of one replicate shares it and the rows stay paired."""
     from experiments.calibration import posterior
     from experiments.design import posterior_index
+    from model import load_scenario
 
-    return posterior.draw(posterior_index(seed))
+    return posterior.draw_for(posterior_index(seed), load_scenario(scenario).params.start)
 
 
 def _run(args: tuple[str, str | None, int, bool]) -> dict[str, Any]:
     scenario, off, seed, use_posterior = args
     overrides = {f"mechanisms.{off}": False} if off else {}
     if use_posterior:
-        overrides = {**posterior_params(seed), **overrides}
+        overrides = {**posterior_params(seed, scenario), **overrides}
     m = ThawModel(scenario, rng=seed, **overrides).run()
     s = m.summary()
     last = m.outcomes().iloc[-1]

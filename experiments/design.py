@@ -137,9 +137,12 @@ def posterior_index(seed: int) -> int:
 
 def with_posterior_draw(spec: RunSpec) -> RunSpec:
     """The run with one posterior sample, chosen by its seed alone, under its design overrides (the
-    design's explicit values win over the posterior's)."""
+    design's explicit values win over the posterior's); the sample's 2013 initial conditions are
+    carried to the scenario's start (``posterior.draw_for``)."""
     from experiments.calibration import posterior
+    from model import load_scenario
 
     index = posterior_index(spec.seed)
+    start = load_scenario(spec.scenario).params.start
     return RunSpec(spec.run_id, spec.scenario, spec.point, spec.replicate, spec.seed,
-                   {**posterior.draw(index), **spec.params}, spec.model, index)
+                   {**posterior.draw_for(index, start), **spec.params}, spec.model, index)

@@ -12,7 +12,7 @@ import math
 import pytest
 from test_loader import child
 
-from model import ThawModel
+from model import ThawModel, load_scenario
 from model.catalogue import GOLDSTEIN, MOVES
 from model.components import COMPONENTS
 from model.components.coercion import EPISODE_GAP
@@ -530,6 +530,54 @@ def test_leader_cue__off_changes_nothing():
     for hook in m._events:
         hook(st)
     assert st.relations.matrix("opinion_level") == before
+
+
+def test_norms__each_allied_public_closes_the_rate_share_of_its_gap_to_its_norm():
+    """level ← level + rate · (norm − level) for each ally's view of the other ally, monthly; a
+    public below its norm rises, one above it falls, and no other level moves."""
+    m, st = world(**{"dynamics.norms.rate": 0.1, "dynamics.norms.level.KOR": 60.0, "dynamics.norms.level.JPN": 20.0})
+    comp = m.components["norms"]
+    st.relations.set("opinion_level", KOR, JPN, 30.0)
+    st.relations.set("opinion_level", JPN, KOR, 40.0)
+    before, reading = st.relations.matrix("opinion_level"), st.relations.matrix("opinion")
+    comp.on_events(st)
+    assert rel(st, "opinion_level", KOR, JPN) == pytest.approx(30.0 + 0.1 * 30.0)  # rises toward 60
+    assert rel(st, "opinion_level", JPN, KOR) == pytest.approx(40.0 - 0.1 * 20.0)  # falls toward 20
+    changed = {(i, j) for i in range(4) for j in range(4) if st.relations.matrix("opinion_level")[i][j] != before[i][j]}
+    assert changed == {(KOR, JPN), (JPN, KOR)}
+    assert st.relations.matrix("opinion") == reading  # the level moved, not the reading
+    for _ in range(400):  # a geometric approach: it reaches the norm and never passes it
+        comp.on_events(st)
+        assert rel(st, "opinion_level", KOR, JPN) <= 60.0 and rel(st, "opinion_level", JPN, KOR) >= 20.0
+    assert rel(st, "opinion_level", KOR, JPN) == pytest.approx(60.0, abs=1e-6)
+    assert rel(st, "opinion_level", JPN, KOR) == pytest.approx(20.0, abs=1e-6)
+
+
+def test_norms__the_drift_is_slow_beside_the_readings_relaxation():
+    """The order of size docs/model.md states: at the shipped rate a gap closes over years, while
+    the opinion mechanism's relaxation closes a reading's gap to its level within about two years."""
+    p = load_scenario("baseline").params.dynamics
+    assert 0.0 < p.norms.rate < p.opinion.relaxation
+    assert (1.0 - p.norms.rate) ** 24 > 0.5  # less than half of a gap closes in two years
+
+
+def test_norms__a_public_without_a_norm_does_not_drift_and_the_switch_off_changes_nothing():
+    from model.components.norms import Norms
+
+    m, st = world(**{"dynamics.norms.rate": 0.5})
+    d = st.params.dynamics
+    st.params = st.params.model_copy(update={"dynamics": d.model_copy(update={
+        "norms": d.norms.model_copy(update={"level": {"JPN": 20.0}})})})  # Korea's public has no norm
+    before = st.relations.matrix("opinion_level")
+    Norms(st).on_events(st)
+    assert rel(st, "opinion_level", KOR, JPN) == before[KOR][JPN]
+    assert rel(st, "opinion_level", JPN, KOR) == pytest.approx(before[JPN][KOR] + 0.5 * (20.0 - before[JPN][KOR]))
+    m, st = world(**{"mechanisms.norms": False, "dynamics.norms.rate": 0.5})
+    before = st.relations.matrix("opinion_level")
+    for hook in m._events:
+        hook(st)
+    assert st.relations.matrix("opinion_level") == before
+    assert "norms" not in [h.__self__.name for h in m._events]
 
 
 def test_scheduled_events__dated_moves_happen_in_their_month():

@@ -46,7 +46,7 @@ HINDCAST_SEEDS = range(200)
 
 def one(args: tuple[str, int]) -> tuple[str, int, float, float, bool]:
     scenario, seed = args
-    m = ThawModel(scenario, rng=seed, **posterior_params(seed)).run()
+    m = ThawModel(scenario, rng=seed, **posterior_params(seed, scenario)).run()
     last = m.outcomes().iloc[-1]
     return scenario, seed, float(last["kor_fav_jpn"]), float(last["jk_affinity"]), bool(m.summary()["thaw_survived"])
 

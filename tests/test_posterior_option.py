@@ -40,14 +40,34 @@ def test_plan_draws_a_posterior_sample_per_run_deterministically(tmp_path):
     keys = set(posterior.load()[0])
     for r in a:
         assert keys <= set(r.params)
-        expected = {**posterior.draw(r.draw), "states.USA.commitment": r.params["states.USA.commitment"]}
+        expected = {**posterior.draw_for(r.draw, "2025-11"), "states.USA.commitment": r.params["states.USA.commitment"]}
         assert r.params == expected  # the design's value wins over nothing else: it is not a posterior key
+        drawn = posterior.draw(r.draw)
+        assert all(r.params[k] == drawn[k] for k in drawn if not posterior.CARRIED.match(k))
     # adding replications keeps the first runs' draws (the draw depends on the run's seed only)
     more, _ = load_experiment(write(tmp_path), replications=9)
     assert [r.draw for r in plan(more)][: len(a)] == [r.draw for r in a]
     plain, _ = load_experiment(write(tmp_path, "scenario"))
     assert all(r.draw is None and "dynamics.affinity.decay" not in r.params for r in plan(plain))
     assert exp.identity() != plain.identity()
+
+
+def test_a_forward_scenario_starts_from_the_levels_the_hindcast_brought_its_draw_to():
+    """The posterior's 2013 long-run levels are initial conditions, not constants: a November 2025
+    run gets them where the hindcast under the same draw has them in October 2025 (moved by the
+    record's leader cues and the norms), which differs from 2013's; the hindcast gets 2013's."""
+    from model import ThawModel
+
+    carried = [k for k in posterior.load()[0] if posterior.CARRIED.match(k)]
+    assert sorted(carried) == ["states.JPN.opinion_level.KOR", "states.KOR.opinion_level.JPN"]
+    for index in (0, 7):
+        drawn, forward = posterior.draw(index), posterior.draw_for(index, "2025-11")
+        assert posterior.draw_for(index, "2013-01") == drawn
+        m = ThawModel("hindcast_2013_2025", rng=99, months=154, **drawn).run()  # 2013-01 .. 2025-10, any seed
+        assert forward["states.KOR.opinion_level.JPN"] == m.state.relations.get("opinion_level", 1, 0)
+        assert forward["states.JPN.opinion_level.KOR"] == m.state.relations.get("opinion_level", 0, 1)
+        assert forward["states.KOR.opinion_level.JPN"] != pytest.approx(drawn["states.KOR.opinion_level.JPN"], abs=0.5)
+        assert {k: v for k, v in forward.items() if k not in carried} == {k: v for k, v in drawn.items() if k not in carried}
 
 
 def test_design_values_override_the_posterior(tmp_path):

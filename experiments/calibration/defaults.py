@@ -48,7 +48,8 @@ def rewrite(text: str, values: dict[str, dict[str, Any]]) -> tuple[str, list[str
         key = f"{table}.{m.group(2)}" if table else m.group(2)
         if key in values:
             e = values[key]
-            lines[i] = (f'{m.group(1)}{m.group(2)}{m.group(3)}{{ value = {_fmt(e["q50"])}, source = "{source_text(e)}" }}'
+            source = e.get("source") or source_text(e)
+            lines[i] = (f'{m.group(1)}{m.group(2)}{m.group(3)}{{ value = {_fmt(e["q50"])}, source = "{source}" }}'
                         f"{m.group(4)}\n")
             done.append(key)
     return "".join(lines), done
@@ -63,4 +64,26 @@ def apply_defaults(record: dict[str, Any], scenarios: Path) -> dict[str, list[st
         text, done = rewrite(path.read_text(), values)
         path.write_text(text)
         out[name] = done
+    path = scenarios / FILES[0]
+    text, done = rewrite(path.read_text(), carried_defaults(values, scenarios))
+    path.write_text(text)
+    out[FILES[0]] = sorted({*out[FILES[0]], *done})
     return out
+
+
+CARRIED_SOURCE = ("derived: the hindcast's long-run level in the month before {start} at the posterior medians "
+                  "(from {initial} in 2013, moved by the record's leader cues and the norms' drift); batches with "
+                  "parameters = 'posterior' carry each draw's own (experiments.calibration.posterior.draw_for)")
+
+
+def carried_defaults(values: dict[str, dict[str, Any]], scenarios: Path) -> dict[str, dict[str, Any]]:
+    """The baseline's values of the hindcast's initial conditions (``posterior.CARRIED``): where the
+    hindcast at the posterior medians has brought them by the month before the baseline starts,
+    so that a single run starts from the 2025 world as the batches' posterior draws do."""
+    from experiments.calibration import posterior
+    from model import load_scenario
+
+    medians = {k: float(e["q50"]) for k, e in values.items()}
+    start = load_scenario(scenarios / FILES[0]).params.start
+    return {k: {"q50": v, "source": CARRIED_SOURCE.format(start=start, initial=_fmt(medians[k]))}
+            for k, v in posterior.carried(tuple(medians.items()), start)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-from functools import cache
+import re
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -45,6 +46,49 @@ def draw_index(seed_sequence: np.random.SeedSequence) -> int:
 def draw(index: int) -> dict[str, float]:
     keys, values, _ = load()
     return {k: float(v) for k, v in zip(keys, values[index], strict=True)}
+
+
+#: The scenario the posterior was fitted on; its initial conditions are those of its start month.
+HINDCAST = "hindcast_2013_2025"
+#: Posterior keys that are the hindcast's initial conditions of a slowly moving state (the allied
+#: publics' long-run favourability of each other in 2013), not constants of the model.
+CARRIED = re.compile(r"^states\.([A-Z]{3})\.opinion_level\.([A-Z]{3})$")
+
+
+def months_between(start: str, end: str) -> int:
+    """Months from ``start`` (YYYY-MM) to ``end``: 0 for the same month."""
+    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
+
+
+@lru_cache(maxsize=4096)
+def carried(params: tuple[tuple[str, float], ...], start: str) -> tuple[tuple[str, float], ...]:
+    """The carried keys' values in the month before ``start``, as the hindcast's own run under
+    ``params`` reaches them (the long-run levels move only by the record's dated leader changes and
+    the norms' drift, so any seed gives the same values). Nothing is carried for a scenario that
+    starts with the hindcast or before it."""
+    from model import ThawModel, load_scenario
+
+    values = dict(params)
+    keys = [k for k in values if CARRIED.match(k)]
+    hindcast = load_scenario(HINDCAST)
+    months = min(months_between(hindcast.params.start, start), hindcast.params.months)
+    if not keys or months < 1:
+        return ()
+    m = ThawModel(hindcast, rng=0, months=months, **values).run()
+    out = []
+    for k in keys:
+        holder, other = CARRIED.match(k).groups()  # type: ignore[union-attr]
+        out.append((k, m.state.relations.get("opinion_level", m.state.codes.index(holder), m.state.codes.index(other))))
+    return tuple(out)
+
+
+def draw_for(index: int, start: str) -> dict[str, float]:
+    """Posterior sample ``index`` for a scenario starting in ``start`` (YYYY-MM): the model's
+    parameters as drawn, and the hindcast's initial conditions carried forward to that start, so
+    that a November 2025 scenario starts from the long-run levels the record's 2013-2025 brought
+    that draw to, not from 2013's."""
+    values = draw(index)
+    return {**values, **dict(carried(tuple(values.items()), start))}
 
 
 def file_hash() -> str:

@@ -6,7 +6,7 @@ relaxes to) closes the share ``dynamics.norms.rate`` of its gap to that norm:
 
     level ← level + rate · (norm − level).
 
-Why (docs/model.md §7.10): the record's Korean series rises in both of its calm stretches, by
+Why (docs/model.md §7.11): the record's Korean series rises in both of its calm stretches, by
 about three points a year, 12.2 % (2013) to 31.7 % (2019) and 12.3 % (2020) to 41.7 % (2024),
 through dated history clashes and under governments of both camps; the rise is broad and slow, not
 an answer to any dated move. Its usual explanations are cohort replacement (younger Koreans are
