@@ -524,7 +524,7 @@ def test_leader_cue__levels_stay_within_0_and_100():
 
 
 def test_leader_cue__off_changes_nothing():
-    m, st = world(**{"mechanisms.leader_cue": False})
+    m, st = world(**{"mechanisms.leader_cue": False, "mechanisms.norms": False})  # the norms move levels too
     before = st.relations.matrix("opinion_level")
     _new_leader(st, KOR, 0.0)
     for hook in m._events:

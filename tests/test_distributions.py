@@ -88,15 +88,21 @@ def test_the_drift_test_catches_a_shifted_distribution(fresh):
     assert stats.ks_2samp(ref, new + 0.75 * np.std(ref)).pvalue < ALPHA
 
 
+def _readings(args: tuple[int, tuple[tuple[str, object], ...]]) -> tuple[float, ...]:
+    seed, overrides = args
+    o = ThawModel("hindcast_2013_2025", rng=seed, **{**posterior_params(seed), **dict(overrides)}).run().outcomes()
+    o = o.set_index("date")["kor_fav_jpn"]
+    return tuple(float(o[d]) for d in FIELDWORK)
+
+
+FIELDWORK = ("2019-06", "2020-10", "2025-08")
+
+
 def hindcast_readings(**overrides) -> dict[str, list[float]]:
     """Korean favourability of Japan at three fieldwork months, seed by seed (posterior draw by seed)."""
-    out: dict[str, list[float]] = {"2019-06": [], "2020-10": [], "2025-08": []}
-    for seed in HINDCAST_SEEDS:
-        o = ThawModel("hindcast_2013_2025", rng=seed, **{**posterior_params(seed), **overrides}).run().outcomes()
-        o = o.set_index("date")["kor_fav_jpn"]
-        for d in out:
-            out[d].append(float(o[d]))
-    return out
+    with ProcessPoolExecutor(2) as pool:
+        rows = list(pool.map(_readings, [(seed, tuple(overrides.items())) for seed in HINDCAST_SEEDS], chunksize=20))
+    return {d: [r[i] for r in rows] for i, d in enumerate(FIELDWORK)}
 
 
 @pytest.fixture(scope="module")

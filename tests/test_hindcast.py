@@ -126,6 +126,24 @@ def test_calibrated_defaults_in_the_scenarios_are_the_posterior_medians():
     assert all(base.sources[k].startswith("calibrated") for k in post if ".opinion_level." not in k)
 
 
+def test_the_baselines_long_run_levels_are_where_the_hindcast_brings_them_in_2025():
+    """The baseline (November 2025) does not restart the publics' long-run levels at 2013's: its
+    values are the hindcast's at the posterior medians in October 2025, labelled derived, which is
+    what ``thaw calibrate --apply`` writes. Fails when the posterior is re-shipped without them."""
+    from experiments.calibration import posterior
+    from experiments.calibration.defaults import CARRIED_SOURCE, _fmt
+
+    post = json.loads((ROOT / "model" / "data" / "posterior.json").read_text())["parameters"]
+    medians = {k: float(e["q50"]) for k, e in post.items()}
+    base = load_scenario("baseline")
+    carried = posterior.carried(tuple(medians.items()), base.params.start)
+    assert {k for k, _ in carried} == {k for k in post if posterior.CARRIED.match(k)} != set()
+    for key, value in carried:
+        assert base.value(key) == pytest.approx(value, rel=1e-3), key
+        assert base.sources[key] == CARRIED_SOURCE.format(start=base.params.start, initial=_fmt(medians[key]))
+        assert load_scenario("hindcast_2013_2025").value(key) == pytest.approx(medians[key], rel=1e-3)
+
+
 def test_the_defaults_writer_rewrites_only_the_keys_value_and_source():
     from experiments.calibration.defaults import rewrite
 
