@@ -132,7 +132,7 @@ def test_shipped_analysis_experiments_have_the_sizes_they_print():
         e, _ = load_experiment(ROOT / "experiments" / f"{name}.toml")
         assert e.common_random_numbers
         sizes[name] = (e.design.kind, len(design_points(e.design)) * e.replications)
-    assert sizes == {"sensitivity": ("saltelli", 4608 * 3), "screening": ("morris", 5730 * 2),
+    assert sizes == {"sensitivity": ("saltelli", 4608 * 3), "screening": ("morris", 5820 * 2),
                      "discovery": ("lhs", 2048 * 2)}
     runs = plan(load_experiment(ROOT / "experiments" / "screening.toml")[0])
     assert len({r.seed for r in runs}) == 2  # common random numbers: one seed per replicate

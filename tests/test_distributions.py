@@ -6,11 +6,11 @@ the model *and* the shipped posterior together.
 
 - The record's 2025 reading lies inside the hindcast's 90 % band, and without coercion the
   2019→2020 fall loses its trade part. The issue's third check, a median 2019→2020 fall of at
-  least 10 points, still fails with the shipped posterior: 9.1 points over these 200 seeds
-  (docs/calibration.md; seeds 0–29 alone gave 9.9, which is why the sample is 200 runs: a median of
-  30 runs of a fall whose 10–90 % range is 1–15 points moves by about a point with the seeds), so
-  the issue stays open on it; what is asserted is a guard against losing what the refit gained (at
-  least 9 points; the previous posterior gave 5.4).
+  least 10 points, still fails with the shipped posterior: 9.8 points over these 200 seeds
+  (docs/calibration.md; a median of 30 runs of a fall whose 10–90 % range is 1–15 points moves by
+  about a point with the seeds, which is why the sample is 200 runs), so the issue stays open on
+  it; what is asserted is a guard against losing what the refits gained (at least 9.5 points; the
+  posterior before the norms gave 9.1, the one before it 5.4).
 - Each shipped scenario's end-of-horizon distribution (Korean favourability of Japan, Japan–Korea
   affinity) and survival share are compared with a stored reference sample (``tests/golden/
   distributions.csv``, 200 runs per scenario on seeds 10 000 …) by two-sample tests on *other*
@@ -116,10 +116,10 @@ def test_the_records_2025_reading_is_inside_the_models_90_band(hindcast):
 
 
 def test_the_2019_fall_keeps_the_size_the_refit_gave_it(hindcast):
-    """A guard, not the issue's target (10 points; the shipped posterior gives 9.1 on these seeds)."""
+    """A guard, not the issue's target (10 points; the shipped posterior gives 9.8 on these seeds)."""
     falls = [a - b for a, b in zip(hindcast["2019-06"], hindcast["2020-10"], strict=True)]
-    assert statistics.median(falls) >= 9.0, statistics.median(falls)
-    assert statistics.median(hindcast["2020-10"]) == pytest.approx(12.3, abs=3.0)  # the record's October 2020 low (13.6 here)
+    assert statistics.median(falls) >= 9.5, statistics.median(falls)
+    assert statistics.median(hindcast["2020-10"]) == pytest.approx(12.3, abs=3.0)  # the record's October 2020 low (15.2 here)
 
 
 def test_without_coercion_the_2019_fall_loses_its_trade_part(hindcast):
