@@ -29,7 +29,7 @@ ORIGINS = (2016, 2018, 2019, 2021, 2023)
 HORIZON = 3  # waves ahead
 SERIES = ("kor_fav_jpn", "jpn_fav_kor")
 #: Reduced calibration budget per origin: enough to move off the prior, not a converged posterior.
-BUDGET = Budget(population=40, generations=3, max_minutes=3.0, workers=2, seed=2016)
+BUDGET = Budget(population=80, generations=5, max_minutes=5.0, workers=2, seed=2016)
 DRAWS = 60  # posterior draws run forward per origin
 QUICK = Budget(population=6, generations=1, max_minutes=1.0, workers=1, seed=2016)
 QUICK_DRAWS = 6
