@@ -151,12 +151,13 @@ def _run_locked(store: ResultsStore, exp: Experiment, path: Path, scenarios: dic
                      " finished runs stored beside them, which give the same results)")
     elif failed_ids:
         notes.append(f"the folder holds {len(failed_ids)} failed runs; --resume --retry-failed runs them again")
-    runs = plan(exp)
+    runs = plan(exp, scenarios)
     folder_reps = max(exp.replications, (old or {}).get("replications", 0))
     if folder_reps > exp.replications:
         notes.append(f"the folder holds runs of {folder_reps} replications, more than the {exp.replications} asked for; "
                      "they are kept and experiments.load() returns them all (see docs/experiments.md)")
-    total = len(plan(exp.model_copy(update={"replications": folder_reps}))) if folder_reps > exp.replications else len(runs)
+    more = exp.model_copy(update={"replications": folder_reps})
+    total = len(plan(more, scenarios)) if folder_reps > exp.replications else len(runs)
     todo = [r for r in runs if r.run_id not in done_ids]
     report = BatchReport(store.root, total=len(runs), skipped=len(runs) - len(todo), notes=notes)
     for n in (n for n in notes if not quiet or n.startswith("chunk ")):

@@ -142,7 +142,7 @@ def dry_run(args: argparse.Namespace) -> int:
     exp, _, scenarios, warnings = resolve(args.file, args.replications)
     identity = identity_of(exp, scenarios)
     out = Path(args.out) if args.out else Path("results") / exp.name
-    runs = plan(exp)
+    runs = plan(exp, scenarios)
     done: set[int] = set()
     store = ResultsStore(out)
     old = store.manifest() if out.is_dir() else None

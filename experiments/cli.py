@@ -454,9 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", type=int, action="append", default=None,
                    help="origin year (repeatable; default 2016 2018 2019 2021 2023)")
     p.add_argument("--quick", action="store_true", help="a tiny budget per origin, to check that it runs")
-    p.add_argument("--population", type=int, default=None, help="particles per generation and origin (default 40)")
-    p.add_argument("--generations", type=int, default=None, help="at most this many generations per origin (default 3)")
-    p.add_argument("--max-minutes", type=float, default=None, help="wall-time limit per origin, minutes (default 3)")
+    p.add_argument("--population", type=int, default=None, help="particles per generation and origin (default 80)")
+    p.add_argument("--generations", type=int, default=None, help="at most this many generations per origin (default 5)")
+    p.add_argument("--max-minutes", type=float, default=None, help="wall-time limit per origin, minutes (default 5)")
     p.set_defaults(func=cmd_backtest)
     return ap
 

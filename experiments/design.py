@@ -101,11 +101,15 @@ class RunSpec:
     draw: int | None = None  # index of the posterior sample this run uses (parameters = "posterior")
 
 
-def plan(exp: Experiment) -> list[RunSpec]:
+def plan(exp: Experiment, scenarios: dict[str, Any] | None = None) -> list[RunSpec]:
     """Every run of the experiment. Run ids are assigned replicate-major, so that adding
-    replications appends ids and never renumbers the runs a batch already has."""
+    replications appends ids and never renumbers the runs a batch already has. ``scenarios`` are
+    the experiment's resolved scenarios by name (``batch.resolve``): a posterior draw reads their
+    start month (a scenario given as a path resolves relative to the experiment file, which only
+    the caller knows); a bare name missing from it is loaded through the search path."""
     points = design_points(exp.design)
     posterior = exp.parameters == "posterior"
+    scenarios = scenarios or {}
     per_rep = len(exp.scenarios) * len(points)
     runs = []
     for rep in range(exp.replications):
@@ -114,7 +118,7 @@ def plan(exp: Experiment) -> list[RunSpec]:
                 rid = rep * per_rep + si * len(points) + pi
                 seed = run_seed(exp.root_seed, name, pi, rep, exp.common_random_numbers)
                 spec = RunSpec(rid, name, pi, rep, seed, params, exp.model)
-                runs.append(with_posterior_draw(spec) if posterior else spec)
+                runs.append(with_posterior_draw(spec, scenarios.get(name)) if posterior else spec)
     return runs
 
 
@@ -135,14 +139,17 @@ def posterior_index(seed: int) -> int:
     return posterior.draw_index(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
 
 
-def with_posterior_draw(spec: RunSpec) -> RunSpec:
+def with_posterior_draw(spec: RunSpec, scenario: Any = None) -> RunSpec:
     """The run with one posterior sample, chosen by its seed alone, under its design overrides (the
     design's explicit values win over the posterior's); the sample's 2013 initial conditions are
-    carried to the scenario's start (``posterior.draw_for``)."""
+    carried to the scenario's start (``posterior.draw_for``) under the posterior's own values: a
+    design that varies a parameter of the carry (the norms, the leader cue) varies it from the
+    scenario's start on, not over 2013-2025. ``scenario`` is the resolved scenario (by name when
+    not given)."""
     from experiments.calibration import posterior
     from model import load_scenario
 
     index = posterior_index(spec.seed)
-    start = load_scenario(spec.scenario).params.start
+    start = (scenario if scenario is not None else load_scenario(spec.scenario)).params.start
     return RunSpec(spec.run_id, spec.scenario, spec.point, spec.replicate, spec.seed,
                    {**posterior.draw_for(index, start), **spec.params}, spec.model, index)

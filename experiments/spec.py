@@ -146,8 +146,10 @@ class Experiment(Strict):
             del content["parameters"]
         else:  # a new posterior makes new runs
             from experiments.calibration.posterior import file_hash as posterior_hash
+            from experiments.calibration.posterior import hindcast_hash
 
             content["posterior_hash"] = posterior_hash()
+            content["hindcast_hash"] = hindcast_hash()  # the runs' starting levels are carried by it
         blob = json.dumps(content, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 

@@ -70,6 +70,41 @@ def test_a_forward_scenario_starts_from_the_levels_the_hindcast_brought_its_draw
         assert {k: v for k, v in forward.items() if k not in carried} == {k: v for k, v in drawn.items() if k not in carried}
 
 
+def test_a_posterior_batch_runs_a_scenario_given_as_a_path_beside_its_experiment(tmp_path, monkeypatch):
+    """A scenario named by a path resolves relative to the experiment file; the posterior draw's
+    carry reads that scenario's start (here 2026-01), even when the batch runs from elsewhere."""
+    from experiments.batch import resolve
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "local.toml").write_text('name = "local"\nextends = "baseline"\ndescription = "test"\n'
+                                       'article_passage = "test"\nstart = "2026-01"\ninherit_schedule = false\n')
+    path = folder / "exp.toml"
+    path.write_text(EXPERIMENT.format(parameters="posterior").replace('["baseline", "china_coerces_japan"]',
+                                                                       '["local.toml"]').replace("replications = 6",
+                                                                                                 "replications = 2"))
+    monkeypatch.chdir(tmp_path)  # not the experiment's folder
+    exp, _, scenarios, _ = resolve(path, None)
+    runs = plan(exp, scenarios)
+    assert runs and all(r.draw is not None for r in runs)
+    for r in runs:
+        carried = posterior.draw_for(r.draw, "2026-01")
+        assert r.params["states.KOR.opinion_level.JPN"] == carried["states.KOR.opinion_level.JPN"]
+        assert carried != posterior.draw_for(r.draw, "2025-11")  # two more months of drift
+    report = run_batch(path, tmp_path / "out", executor="serial", quiet=True)
+    assert (report.done, report.failed) == (len(runs), 0)
+    assert len(load(tmp_path / "out").runs) == len(runs)
+
+
+def test_a_posterior_batchs_identity_changes_with_the_hindcast_that_carries_its_levels(tmp_path, monkeypatch):
+    exp, _ = load_experiment(write(tmp_path))
+    plain, _ = load_experiment(write(tmp_path, "scenario"))
+    before, plain_before = exp.identity(), plain.identity()
+    monkeypatch.setattr(posterior, "hindcast_hash", lambda: "another hindcast")
+    assert exp.identity() != before
+    assert plain.identity() == plain_before  # scenario values carry nothing from the hindcast
+
+
 def test_design_values_override_the_posterior(tmp_path):
     path = tmp_path / "exp.toml"
     path.write_text(EXPERIMENT.format(parameters="posterior").replace('"states.USA.commitment" = [0.3, 0.8]',

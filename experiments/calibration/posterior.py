@@ -60,12 +60,34 @@ def months_between(start: str, end: str) -> int:
     return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
 
 
-@lru_cache(maxsize=4096)
+_HINDCAST_HASH: dict[int, tuple[Any, str]] = {}
+
+
+def hindcast_hash() -> str:
+    """Hash of the resolved hindcast scenario: the carried levels depend on its dated leader changes.
+    Kept per loaded scenario object (``load_scenario`` returns a new one when a file changes)."""
+    from model import load_scenario
+
+    sc = load_scenario(HINDCAST)
+    hit = _HINDCAST_HASH.get(id(sc))
+    if hit is None or hit[0] is not sc:
+        _HINDCAST_HASH.clear()
+        hit = _HINDCAST_HASH[id(sc)] = (sc, sc.hash)
+    return hit[1]
+
+
 def carried(params: tuple[tuple[str, float], ...], start: str) -> tuple[tuple[str, float], ...]:
     """The carried keys' values in the month before ``start``, as the hindcast's own run under
     ``params`` reaches them (the long-run levels move only by the record's dated leader changes and
     the norms' drift, so any seed gives the same values). Nothing is carried for a scenario that
-    starts with the hindcast or before it."""
+    starts with the hindcast or before it; one that starts after the hindcast's last month
+    (2025-12) gets the levels of that month (the record ends there). Cached per (parameters,
+    start, hindcast contents), so an edited hindcast file is not served stale values."""
+    return _carried(params, start, hindcast_hash())
+
+
+@lru_cache(maxsize=4096)
+def _carried(params: tuple[tuple[str, float], ...], start: str, _hindcast: str) -> tuple[tuple[str, float], ...]:
     from model import ThawModel, load_scenario
 
     values = dict(params)
