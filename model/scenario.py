@@ -72,9 +72,13 @@ class LoadedScenario:
 
     @property
     def hash(self) -> str:
-        """Content hash of the resolved scenario: equal hashes mean equal inputs to the model."""
-        blob = json.dumps(self.params.model_dump(mode="json"), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        """Content hash of the resolved scenario: equal hashes mean equal inputs to the model.
+        Worked out once per object, like ``roles`` (the validated parameters are not changed)."""
+        found = self._variants.get("hash")
+        if found is None:
+            blob = json.dumps(self.params.model_dump(mode="json"), sort_keys=True).encode()
+            found = self._variants["hash"] = hashlib.sha256(blob).hexdigest()[:16]
+        return found
 
     def value(self, key: str) -> Any:
         """The resolved value at a dotted key, e.g. ``states.USA.commitment``."""

@@ -55,25 +55,11 @@ HINDCAST = "hindcast_2013_2025"
 CARRIED = re.compile(r"^states\.([A-Z]{3})\.opinion_level\.([A-Z]{3})$")
 
 
-def months_between(start: str, end: str) -> int:
-    """Months from ``start`` (YYYY-MM) to ``end``: 0 for the same month."""
-    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
-
-
-_HINDCAST_HASH: dict[int, tuple[Any, str]] = {}
-
-
 def hindcast_hash() -> str:
-    """Hash of the resolved hindcast scenario: the carried levels depend on its dated leader changes.
-    Kept per loaded scenario object (``load_scenario`` returns a new one when a file changes)."""
+    """Hash of the resolved hindcast scenario: the carried levels depend on its dated leader changes."""
     from model import load_scenario
 
-    sc = load_scenario(HINDCAST)
-    hit = _HINDCAST_HASH.get(id(sc))
-    if hit is None or hit[0] is not sc:
-        _HINDCAST_HASH.clear()
-        hit = _HINDCAST_HASH[id(sc)] = (sc, sc.hash)
-    return hit[1]
+    return load_scenario(HINDCAST).hash
 
 
 def carried(params: tuple[tuple[str, float], ...], start: str) -> tuple[tuple[str, float], ...]:
@@ -89,11 +75,12 @@ def carried(params: tuple[tuple[str, float], ...], start: str) -> tuple[tuple[st
 @lru_cache(maxsize=4096)
 def _carried(params: tuple[tuple[str, float], ...], start: str, _hindcast: str) -> tuple[tuple[str, float], ...]:
     from model import ThawModel, load_scenario
+    from model.components.scheduled_events import month_of
 
     values = dict(params)
     keys = [k for k in values if CARRIED.match(k)]
     hindcast = load_scenario(HINDCAST)
-    months = min(months_between(hindcast.params.start, start), hindcast.params.months)
+    months = min(month_of(hindcast.params.start, start) - 1, hindcast.params.months)  # the months before start
     if not keys or months < 1:
         return ()
     m = ThawModel(hindcast, rng=0, months=months, **values).run()
