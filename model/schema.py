@@ -538,6 +538,11 @@ class Scenario(Strict):
                 problems.append((f"states.{code}", f"commitment and credibility belong to the patron ({r.patron}) only"))
             if code != r.rival and sp.doctrine is not None:
                 problems.append((f"states.{code}.doctrine", f"a doctrine belongs to the rival ({r.rival}) only"))
+        for code in self.dynamics.norms.level:  # a norm is an ally public's view of the other ally
+            if code not in r.allies:
+                problems.append((f"dynamics.norms.level.{code}",
+                                 f"one of the two allies ({', '.join(r.allies)}), not {code!r}: "
+                                 "a norm is an allied public's long-run view of the other ally"))
         for i, e in enumerate(self.events):
             for field in ("source", "target"):
                 c = getattr(e, field)

@@ -798,3 +798,11 @@ def test_a_keyed_table_missing_a_key_names_every_expected_key_and_the_missing_on
     text = str(err.value)
     assert "visibility needs a value for each of cooperate, reassure, protest, align, coerce_econ, coerce_mil" in text
     assert "missing coerce_mil" in text
+
+
+def test_a_norm_for_a_state_that_is_not_an_ally_is_refused_by_key(scenario_dir):
+    """The norms act on the two allies only: a norm for China was silently ignored before."""
+    e = refused(child(scenario_dir, '[dynamics.norms.level]\nCHN = { value = 40.0, source = "t" }\n', name="chn"))
+    assert e.key == "dynamics.norms.level.CHN"
+    assert e.expected.startswith("one of the two allies (JPN, KOR), not 'CHN'")
+    assert "chn.toml" in str(e)
