@@ -144,6 +144,41 @@ def test_the_baselines_long_run_levels_are_where_the_hindcast_brings_them_in_202
         assert load_scenario("hindcast_2013_2025").value(key) == pytest.approx(medians[key], rel=1e-3)
 
 
+def test_carried_defaults_come_from_the_hindcast_in_the_folder_being_rewritten(tmp_path):
+    """``apply_defaults(record, folder)`` carries the levels through ``folder``'s hindcast, not the
+    shipped one: a hindcast whose dated leader changes are removed carries different levels."""
+    import shutil
+    import tomllib
+
+    from experiments.calibration.defaults import FILES, carried_defaults
+
+    post = json.loads((ROOT / "model" / "data" / "posterior.json").read_text())["parameters"]
+    for name in FILES:
+        shutil.copy(ROOT / "scenarios" / name, tmp_path / name)
+    shipped = {k: e["q50"] for k, e in carried_defaults(post, tmp_path).items()}
+    hindcast = tmp_path / FILES[1]
+    raw = tomllib.loads(hindcast.read_text())
+    kept = [e for e in raw.get("events", []) if e.get("kind") != "leader_change"]
+    assert len(kept) < len(raw["events"])
+    text = hindcast.read_text()
+    body = text[:text.index("[[events]]")] if "[[events]]" in text else text
+    hindcast.write_text(body + "".join(_event_toml(e) for e in kept))
+    edited = {k: e["q50"] for k, e in carried_defaults(post, tmp_path).items()}
+    assert edited.keys() == shipped.keys() != set()
+    assert edited != pytest.approx(shipped, rel=1e-6)
+
+
+def _event_toml(e: dict) -> str:
+    import json as _json
+
+    def val(v):
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {val(x)}" for k, x in v.items()) + " }"
+        return _json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)
+
+    return "\n[[events]]\n" + "".join(f"{k} = {val(v)}\n" for k, v in e.items())
+
+
 def test_the_defaults_writer_rewrites_only_the_keys_value_and_source():
     from experiments.calibration.defaults import rewrite
 

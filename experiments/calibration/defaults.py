@@ -79,11 +79,12 @@ CARRIED_SOURCE = ("derived: the hindcast's long-run level in the month before {s
 def carried_defaults(values: dict[str, dict[str, Any]], scenarios: Path) -> dict[str, dict[str, Any]]:
     """The baseline's values of the hindcast's initial conditions (``posterior.CARRIED``): where the
     hindcast at the posterior medians has brought them by the month before the baseline starts,
-    so that a single run starts from the 2025 world as the batches' posterior draws do."""
+    so that a single run starts from the 2025 world as the batches' posterior draws do. Both files
+    are read from ``scenarios``, the folder being rewritten, not from the shipped ones."""
     from experiments.calibration import posterior
     from model import load_scenario
 
     medians = {k: float(e["q50"]) for k, e in values.items()}
     start = load_scenario(scenarios / FILES[0]).params.start
     return {k: {"q50": v, "source": CARRIED_SOURCE.format(start=start, initial=_fmt(medians[k]))}
-            for k, v in posterior.carried(tuple(medians.items()), start)}
+            for k, v in posterior.carried(tuple(medians.items()), start, scenarios / FILES[1])}

@@ -7,6 +7,7 @@ import json
 import re
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,35 +56,38 @@ HINDCAST = "hindcast_2013_2025"
 CARRIED = re.compile(r"^states\.([A-Z]{3})\.opinion_level\.([A-Z]{3})$")
 
 
-def hindcast_hash() -> str:
+def hindcast_hash(hindcast: str | Path = HINDCAST) -> str:
     """Hash of the resolved hindcast scenario: the carried levels depend on its dated leader changes."""
     from model import load_scenario
 
-    return load_scenario(HINDCAST).hash
+    return load_scenario(hindcast).hash
 
 
-def carried(params: tuple[tuple[str, float], ...], start: str) -> tuple[tuple[str, float], ...]:
+def carried(params: tuple[tuple[str, float], ...], start: str,
+            hindcast: str | Path = HINDCAST) -> tuple[tuple[str, float], ...]:
     """The carried keys' values in the month before ``start``, as the hindcast's own run under
     ``params`` reaches them (the long-run levels move only by the record's dated leader changes and
     the norms' drift, so any seed gives the same values). Nothing is carried for a scenario that
     starts with the hindcast or before it; one that starts after the hindcast's last month
     (2025-12) gets the levels of that month (the record ends there). Cached per (parameters,
-    start, hindcast contents), so an edited hindcast file is not served stale values."""
-    return _carried(params, start, hindcast_hash())
+    start, hindcast contents), so an edited hindcast file is not served stale values. ``hindcast``
+    is the shipped hindcast by name, or a path (``--apply`` carries from the folder it rewrites)."""
+    return _carried(params, start, str(hindcast), hindcast_hash(hindcast))
 
 
 @lru_cache(maxsize=4096)
-def _carried(params: tuple[tuple[str, float], ...], start: str, _hindcast: str) -> tuple[tuple[str, float], ...]:
+def _carried(params: tuple[tuple[str, float], ...], start: str, hindcast: str,
+             _contents: str) -> tuple[tuple[str, float], ...]:
     from model import ThawModel, load_scenario
     from model.components.scheduled_events import month_of
 
     values = dict(params)
     keys = [k for k in values if CARRIED.match(k)]
-    hindcast = load_scenario(HINDCAST)
-    months = min(month_of(hindcast.params.start, start) - 1, hindcast.params.months)  # the months before start
+    sc = load_scenario(Path(hindcast) if hindcast.endswith(".toml") else hindcast)
+    months = min(month_of(sc.params.start, start) - 1, sc.params.months)  # the months before start
     if not keys or months < 1:
         return ()
-    m = ThawModel(hindcast, rng=0, months=months, **values).run()
+    m = ThawModel(sc, rng=0, months=months, **values).run()
     out = []
     for k in keys:
         holder, other = CARRIED.match(k).groups()  # type: ignore[union-attr]
