@@ -25,6 +25,7 @@ the model *and* the shipped posterior together.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -43,6 +44,10 @@ REFERENCE_SEEDS, TEST_SEEDS = range(10_000, 10_200), range(20_000, 20_100)
 ALPHA = 0.001
 HINDCAST_SEEDS = range(200)
 
+#: Workers start clean (forkserver) rather than as forks of a test process that may hold threads.
+CONTEXT = multiprocessing.get_context("forkserver")
+CONTEXT.set_forkserver_preload(["experiments.attribution", "model"])
+
 
 def one(args: tuple[str, int]) -> tuple[str, int, float, float, bool]:
     scenario, seed = args
@@ -52,7 +57,7 @@ def one(args: tuple[str, int]) -> tuple[str, int, float, float, bool]:
 
 
 def sample(seeds: range, workers: int = 2) -> list[tuple[str, int, float, float, bool]]:
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=CONTEXT) as pool:
         return list(pool.map(one, [(s, seed) for s in SCENARIOS for seed in seeds], chunksize=20))
 
 
@@ -100,7 +105,7 @@ FIELDWORK = ("2019-06", "2020-10", "2025-08")
 
 def hindcast_readings(**overrides) -> dict[str, list[float]]:
     """Korean favourability of Japan at three fieldwork months, seed by seed (posterior draw by seed)."""
-    with ProcessPoolExecutor(2) as pool:
+    with ProcessPoolExecutor(2, mp_context=CONTEXT) as pool:
         rows = list(pool.map(_readings, [(seed, tuple(overrides.items())) for seed in HINDCAST_SEEDS], chunksize=20))
     return {d: [r[i] for r in rows] for i, d in enumerate(FIELDWORK)}
 
