@@ -325,7 +325,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"--out {args.out}: cannot write the CSV there ({exc.strerror})") from None
     print(f"Wrote {args.out}: {len(table)} forecasts")
-    print(backtest.format_scores(scores, budget, draws))
+    print(backtest.format_scores(scores, budget, draws, table))
     return 0
 
 
@@ -449,7 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed of the whole calibration (default 2013)")
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("backtest", help="rolling-origin backtest: fit to an origin, forecast the next waves")
+    p = sub.add_parser("backtest", help="rolling-origin backtest: fit to an origin, forecast the next waves "
+                                        "from runs weighed by the origin's last waves")
     p.add_argument("--out", default="backtest.csv", metavar="FILE", help="CSV of forecasts (default backtest.csv)")
     p.add_argument("--origin", type=int, action="append", default=None,
                    help="origin year (repeatable; default 2016 2018 2019 2021 2023)")

@@ -67,3 +67,65 @@ def test_thaw_backtest_takes_a_budget_and_says_which(tmp_path, capsys):
     assert "population 5, 1 generations" in capsys.readouterr().out  # the printed table states the budget used
     assert main(["backtest", "--quick", "--population", "1", "--out", str(out)]) == 2  # refused, not a traceback
     assert "population must be at least 2" in capsys.readouterr().err
+
+
+# --- conditioning the forecast runs on the origin's last waves ------------------------------------
+def _waves():
+    from experiments.calibration.targets import all_targets
+
+    return [w for w in all_targets().waves if w.role == "target"]
+
+
+def test_anchors_are_each_series_last_wave_at_or_before_the_origin():
+    a = {w.series: w for w in backtest.anchors(2019, _waves())}
+    assert (a["kor_fav_jpn"].fieldwork, a["kor_fav_jpn"].value) == ("2019-06", 31.7)
+    assert (a["jpn_fav_kor"].fieldwork, a["jpn_fav_kor"].value) == ("2019-06", 20.0)
+    assert all(w.year <= 2024 for w in backtest.anchors(2024, _waves()))  # no Japanese wave in 2024: its 2023 one
+    assert {w.fieldwork for w in backtest.anchors(2024, _waves())} == {"2024-08", "2023-09"}
+
+
+def test_weights_favour_runs_near_the_reading_and_an_online_wave_weighs_less():
+    from dataclasses import replace
+
+    wave = backtest.anchors(2019, _waves())[0]  # a face-to-face wave
+    latents = np.array([[wave.value], [wave.value + 3.0], [wave.value - 6.0], [wave.value + 12.0]])
+    w, ess = backtest.condition(backtest.log_likelihood(latents, [wave]))
+    assert w.sum() == pytest.approx(1.0) and w[0] > w[1] > w[2] > w[3] > 0.0
+    assert 1.0 < ess < 4.0
+    online = replace(wave, mode="online")
+    w2, ess2 = backtest.condition(backtest.log_likelihood(latents, [online]))
+    assert ess2 > ess and w2[0] < w[0]  # the mode term widens the reading: the weights are flatter
+    flat, n = backtest.condition(np.zeros(5))
+    assert n == pytest.approx(5.0) and np.allclose(flat, 0.2)
+
+
+def _small_posterior() -> pd.DataFrame:
+    from importlib import resources
+
+    text = resources.files("model").joinpath("data/posterior.csv").read_text()
+    from io import StringIO
+
+    return pd.read_csv(StringIO(text)).head(12)
+
+
+def test_a_forecast_reads_no_wave_after_its_origin_but_does_read_the_origins_own():
+    from dataclasses import replace
+
+    post, waves = _small_posterior(), _waves()
+    cols = ["model_median", "model_p05", "model_p95", "ess"]
+    base = pd.DataFrame(backtest.forecast_rows(2021, post, 3, waves, seed=1, pool=4))[cols]
+    later = [replace(w, value=w.value + 20.0) if w.year > 2021 else w for w in waves]
+    moved = pd.DataFrame(backtest.forecast_rows(2021, post, 3, later, seed=1, pool=4))[cols]
+    pd.testing.assert_frame_equal(base, moved)  # only the observed column and the scores could differ
+    anchor = {w.fieldwork for w in backtest.anchors(2021, waves)}
+    shifted = [replace(w, value=w.value + 15.0) if w.fieldwork in anchor and w.year <= 2021 else w for w in waves]
+    other = pd.DataFrame(backtest.forecast_rows(2021, post, 3, shifted, seed=1, pool=4))
+    assert not np.allclose(other["model_median"], base["model_median"])
+    assert (other["runs"] == 12).all() and (other["ess"] <= 12).all()
+
+
+def test_forecasts_do_not_depend_on_the_number_of_workers():
+    post, waves = _small_posterior(), _waves()
+    one = pd.DataFrame(backtest.forecast_rows(2023, post, 2, waves, seed=3, pool=3, workers=1))
+    two = pd.DataFrame(backtest.forecast_rows(2023, post, 2, waves, seed=3, pool=3, workers=2))
+    pd.testing.assert_frame_equal(one, two)
