@@ -10,12 +10,16 @@ turn known events into the right opinion, not whether anyone could have foreseen
 The fitted posterior conditions the *parameters* on the record to the origin; a run drawn from it
 still starts its forecast wherever its own noise has taken it, which can be far from the last
 reading that persistence knows. So each forecast is also conditioned on the *state* at the origin,
-as a particle filter's one update step: :data:`POOL` times as many runs as draws are simulated,
-each weighed by the measurement model's likelihood of the last wave of each series at or before
-the origin (``model.observation``: sampling error, plus the mode term for an online wave), and the
-bands are the weighted quantiles of their readings. The effective sample size of the weights is
-reported per origin (``ess``), so a forecast resting on few runs says so. Only waves of the
-origin's year or earlier enter the weights.
+as a particle filter's update step: each posterior draw is run :data:`POOL` times, each run is
+weighed by the measurement model's likelihood of the last wave of each series at or before the
+origin (``model.observation``: sampling error, plus the mode term for an online wave), the weights
+are normalised within each draw (the draw keeps its posterior weight: the posterior was fitted to
+the same waves, and re-weighing the parameters by them would count them twice), and the bands are
+the weighted quantiles of the runs' readings. The effective sample size of the weights is reported
+per origin (``ess``), so a forecast resting on few runs says so. Only waves of the origin's year
+or earlier enter the weights. The conditioning is on the last waves alone, not on every wave to
+the origin: an approximation (a full filter would update at every wave), on the information that
+persistence also uses.
 
 Scores against two naive forecasts: persistence (the last wave before the origin) and a linear
 trend (least squares through the waves up to the origin).
@@ -45,9 +49,7 @@ BUDGET = Budget(population=80, generations=5, max_minutes=5.0, workers=2, seed=2
 DRAWS = 60  # posterior draws run forward per origin (the effective sample after conditioning is reported)
 QUICK = Budget(population=6, generations=1, max_minutes=1.0, workers=1, seed=2016)
 QUICK_DRAWS = 6
-#: Runs simulated per draw: the conditioning on the origin's waves keeps an effective sample of
-#: 3-7 % of them (the runs' spread at an origin is several times a wave's sd); 30 keeps it above 50
-#: at every origin, where 10 left 18-36 and bands too narrow for their nominal coverage.
+#: Runs simulated per posterior draw, among which the origin's waves choose (``condition``).
 POOL = 30
 
 
@@ -79,20 +81,46 @@ def anchors(origin: int, waves: list[Wave]) -> list[Wave]:
     return out
 
 
+class ForecastError(ValueError):
+    """A forecast that cannot be made from the runs (said to the user, not raised as a traceback)."""
+
+
+#: Lowest measurement sd, in points, that a weight uses: a run at exactly 0 or 100 % has no sampling
+#: error, and a reading of it would otherwise weigh as infinitely (un)likely. Half a point is the
+#: sampling sd at 0.25 % or 99.75 % with 1,000 respondents.
+SD_FLOOR = 0.5
+
+
 def log_likelihood(latents: np.ndarray, table: list[Wave]) -> np.ndarray:
     """Log-likelihood of each run (row of ``latents``, one column per wave of ``table``) under the
-    measurement model: each wave a normal reading of the latent value with that wave's sd."""
+    measurement model: each wave a normal reading of the latent value with that wave's sd at the
+    latent value (not below :data:`SD_FLOOR`)."""
     ll = np.zeros(latents.shape[0])
     for j, x in enumerate(table):
-        sd = np.asarray(measurement_sd(latents[:, j], x), dtype=float)
+        sd = np.maximum(np.asarray(measurement_sd(latents[:, j], x), dtype=float), SD_FLOOR)
         ll += -0.5 * ((x.value - latents[:, j]) / sd) ** 2 - np.log(sd)
     return ll
 
 
-def condition(ll: np.ndarray) -> tuple[np.ndarray, float]:
-    """Normalised importance weights from log-likelihoods, and their effective sample size."""
-    w = np.exp(ll - ll.max())
-    w /= w.sum()
+def condition(ll: np.ndarray, groups: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Normalised importance weights from log-likelihoods, and their effective sample size
+    (Kish's ``1 / Σ w²``). With ``groups`` (the posterior draw of each run) the weights are
+    normalised within each group, so every draw keeps the weight the posterior gave it and the
+    likelihood only chooses among its runs: the posterior was fitted to the same waves, and letting
+    them re-weigh the parameters would count them twice. A run whose likelihood is not a number
+    gets no weight; a group none of whose runs has a finite one is refused."""
+    ll = np.where(np.isfinite(ll), ll, -np.inf)
+    groups = np.zeros(len(ll), dtype=int) if groups is None else np.asarray(groups)
+    w = np.zeros(len(ll))
+    labels = np.unique(groups)
+    for g in labels:
+        at = groups == g
+        top = ll[at].max()
+        if not np.isfinite(top):
+            raise ForecastError(f"no run of posterior draw {g} has a finite likelihood of the origin's waves; "
+                                "expected simulated favourability between 0 and 100 %")
+        e = np.exp(ll[at] - top)
+        w[at] = e / e.sum() / len(labels)
     return w, float(1.0 / np.sum(w**2))
 
 
@@ -107,14 +135,16 @@ def _forecast_run(task: tuple) -> tuple[list[float], list[float]]:
 
 
 def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[Wave], seed: int,
-                  pool: int = POOL, workers: int = 1) -> list[dict]:
-    """Forecasts of the next ``HORIZON`` target waves of each series after ``origin``, from
-    ``draws × pool`` runs weighed by the last waves at or before the origin (module docstring)."""
+                  pool: int = POOL, workers: int = 1, weighted: bool = True) -> list[dict]:
+    """Forecasts of the next ``HORIZON`` target waves of each series after ``origin``: ``draws``
+    posterior draws, ``pool`` runs each, the runs of each draw weighed by the last waves at or before
+    the origin (module docstring); ``weighted=False`` counts every run alike (the method before
+    stop 23, for comparison)."""
     keys = [c for c in posterior.columns if c not in ("draw", "weight")]
     w = posterior["weight"].to_numpy(dtype=float)
+    values = posterior[keys].to_numpy(dtype=float)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(origin,)))
-    runs = draws * pool
-    picks = rng.choice(len(posterior), size=runs, p=w / w.sum())
+    picks = rng.choice(len(posterior), size=draws, p=w / w.sum())
     ahead = {s: sorted((x for x in waves if x.series == s and x.year > origin), key=lambda x: x.fieldwork)[:HORIZON]
              for s in SERIES}
     targets = [x for s in SERIES for x in ahead[s]]
@@ -123,10 +153,12 @@ def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[
     known = anchors(origin, waves)
     last = max(x.fieldwork for x in targets)
     months = (int(last[:4]) - START_YEAR) * 12 + int(last[5:7])
-    tasks = []
-    for pick in picks:  # every seed is drawn here, in order, so the workers' count changes nothing
-        params = {k: float(posterior.iloc[pick][k]) for k in keys}
-        tasks.append((params, int(rng.integers(0, 2**62)), months, targets, known))
+    tasks, group = [], []
+    for d, pick in enumerate(picks):  # every seed is drawn here, in order, so the workers' count changes nothing
+        params = dict(zip(keys, map(float, values[pick]), strict=True))
+        for _ in range(pool):
+            tasks.append((params, int(rng.integers(0, 2**62)), months, targets, known))
+            group.append(d)
     if workers > 1:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as ex:
             results = list(ex.map(_forecast_run, tasks, chunksize=max(1, len(tasks) // (8 * workers))))
@@ -134,7 +166,8 @@ def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[
         results = [_forecast_run(t) for t in tasks]
     reads = np.array([r for r, _ in results])
     now = np.array([x for _, x in results])
-    weights, ess = condition(log_likelihood(now, known))
+    ll = log_likelihood(now, known) if weighted else np.zeros(len(tasks))
+    weights, ess = condition(ll, np.array(group))
     rows = []
     for j, x in enumerate(targets):
         history = [(h.fieldwork, h.value) for h in waves if h.series == x.series and h.year <= origin]
@@ -145,7 +178,7 @@ def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[
                      "model_p05": q[0], "model_p25": q[1], "model_p75": q[3], "model_p95": q[4],
                      "persistence": persistence, "trend": trend,
                      "inside50": bool(q[1] <= x.value <= q[3]), "inside90": bool(q[0] <= x.value <= q[4]),
-                     "runs": runs, "ess": ess})
+                     "runs": len(tasks), "ess": ess})
     return rows
 
 
@@ -174,20 +207,28 @@ def score(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def origin_seed(budget: Budget, origin: int) -> int:
+    """The seed of an origin's fit and forecasts: the budget's seed offset by the origin year, so
+    that an origin run alone (``--origin 2021``) gives the rows it gives in the default run."""
+    return budget.seed + origin - ORIGINS[0]
+
+
 def run_backtest(origins: tuple[int, ...] = ORIGINS, budget: Budget = BUDGET, draws: int = DRAWS,
-                 out: str | Path | None = "backtest.csv", log=print) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 out: str | Path | None = "backtest.csv", log=print,
+                 weighted: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit at each origin, forecast, score. Writes the per-forecast rows to ``out`` (CSV)."""
     targets = all_targets()
     waves = [w for w in targets.waves if w.role == "target"]
     rows: list[dict] = []
-    for k, origin in enumerate(origins):
+    for origin in origins:
+        seed = origin_seed(budget, origin)
         log(f"backtest: origin {origin}: fitting on the record to {origin}-12 "
             f"(population {budget.population}, {budget.generations} generations, {budget.max_minutes:g} min at most)")
         with tempfile.TemporaryDirectory(prefix=f"thaw-backtest-{origin}-") as tmp:
-            calibrate(tmp, replace(budget, seed=budget.seed + k), targets.upto(origin), SCENARIO,
+            calibrate(tmp, replace(budget, seed=seed), targets.upto(origin), SCENARIO,
                       log=lambda *_: None, keep_db=False)
             posterior = pd.read_csv(Path(tmp) / "posterior.csv")
-        rows += forecast_rows(origin, posterior, draws, waves, budget.seed + k, workers=budget.workers)
+        rows += forecast_rows(origin, posterior, draws, waves, seed, workers=budget.workers, weighted=weighted)
     table = pd.DataFrame(rows)
     if out is not None:
         table.to_csv(out, index=False, float_format="%.3f")
@@ -195,11 +236,13 @@ def run_backtest(origins: tuple[int, ...] = ORIGINS, budget: Budget = BUDGET, dr
 
 
 def format_scores(scores: pd.DataFrame, budget: Budget = BUDGET, draws: int = DRAWS,
-                  table: pd.DataFrame | None = None) -> str:
+                  table: pd.DataFrame | None = None, weighted: bool = True) -> str:
+    runs = int(table["runs"].iloc[0]) if table is not None and "runs" in table and len(table) else draws * POOL
+    how = (f"{runs} runs of {draws} posterior draws forward, each draw's runs weighed by the last wave of each series "
+           "at the origin" if weighted else f"{runs} runs of {draws} posterior draws forward, unweighted")
     lines = [f"Backtest (fit per origin: population {budget.population}, {budget.generations} generations; "
-             f"{draws} posterior draws x {POOL} runs forward, weighed by the last wave of each series at the "
-             "origin; forecasts conditional on the record's events):"]
-    if table is not None and "ess" in table:
+             f"{how}; forecasts conditional on the record's events):"]
+    if table is not None and "ess" in table and weighted:
         ess = table.groupby("origin")["ess"].first()
         lines.append("effective runs after the weighting, per origin: "
                      + ", ".join(f"{o} {e:.0f}" for o, e in ess.items()))

@@ -321,11 +321,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     budget, draws = (backtest.QUICK, backtest.QUICK_DRAWS) if args.quick else (backtest.BUDGET, backtest.DRAWS)
     budget = _budget(budget, args, ("population", "generations", "max_minutes"))
     try:
-        table, scores = backtest.run_backtest(origins, budget, draws, args.out)
+        table, scores = backtest.run_backtest(origins, budget, draws, args.out, weighted=not args.unweighted)
+    except backtest.ForecastError as exc:
+        raise CliError(f"backtest: {exc}") from None
     except OSError as exc:
         raise CliError(f"--out {args.out}: cannot write the CSV there ({exc.strerror})") from None
     print(f"Wrote {args.out}: {len(table)} forecasts")
-    print(backtest.format_scores(scores, budget, draws, table))
+    print(backtest.format_scores(scores, budget, draws, table, weighted=not args.unweighted))
     return 0
 
 
@@ -458,6 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--population", type=int, default=None, help="particles per generation and origin (default 80)")
     p.add_argument("--generations", type=int, default=None, help="at most this many generations per origin (default 5)")
     p.add_argument("--max-minutes", type=float, default=None, help="wall-time limit per origin, minutes (default 5)")
+    p.add_argument("--unweighted", action="store_true",
+                   help="count every forecast run alike, without the origin's waves (for comparison)")
     p.set_defaults(func=cmd_backtest)
     return ap
 

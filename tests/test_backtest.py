@@ -84,19 +84,55 @@ def test_anchors_are_each_series_last_wave_at_or_before_the_origin():
     assert {w.fieldwork for w in backtest.anchors(2024, _waves())} == {"2024-08", "2023-09"}
 
 
-def test_weights_favour_runs_near_the_reading_and_an_online_wave_weighs_less():
+def test_the_log_likelihood_is_the_measurement_models_normal_density_at_each_runs_latent():
+    from scipy import stats
+
+    from model.observation import measurement_sd
+
+    kor, jpn = backtest.anchors(2019, _waves())
+    latents = np.array([[kor.value, jpn.value], [kor.value + 3.0, jpn.value - 2.0], [10.0, 45.0], [60.0, 5.0]])
+    ll = backtest.log_likelihood(latents, [kor, jpn])
+    expected = sum(stats.norm.logpdf(x.value, loc=latents[:, j], scale=measurement_sd(latents[:, j], x))
+                   for j, x in enumerate((kor, jpn)))
+    # equal up to the constant log(2 pi) per wave, which no weight depends on
+    assert np.allclose(ll - ll[0], expected - expected[0], atol=1e-9)
+    assert ll[0] > ll[1] > max(ll[2], ll[3])
+
+
+def test_an_online_wave_weighs_the_runs_less_sharply():
     from dataclasses import replace
 
     wave = backtest.anchors(2019, _waves())[0]  # a face-to-face wave
     latents = np.array([[wave.value], [wave.value + 3.0], [wave.value - 6.0], [wave.value + 12.0]])
     w, ess = backtest.condition(backtest.log_likelihood(latents, [wave]))
-    assert w.sum() == pytest.approx(1.0) and w[0] > w[1] > w[2] > w[3] > 0.0
-    assert 1.0 < ess < 4.0
-    online = replace(wave, mode="online")
-    w2, ess2 = backtest.condition(backtest.log_likelihood(latents, [online]))
+    w2, ess2 = backtest.condition(backtest.log_likelihood(latents, [replace(wave, mode="online")]))
+    assert w[0] > w[1] > w[2] > w[3] > 0.0
     assert ess2 > ess and w2[0] < w[0]  # the mode term widens the reading: the weights are flatter
-    flat, n = backtest.condition(np.zeros(5))
-    assert n == pytest.approx(5.0) and np.allclose(flat, 0.2)
+
+
+def test_weights_are_normalised_within_each_draw_and_the_ess_is_kishs():
+    ll = np.array([0.0, -1.0, -2.0, -0.5, -0.5, -30.0])
+    groups = np.array([0, 0, 0, 1, 1, 1])
+    w, ess = backtest.condition(ll, groups)
+    assert w[:3].sum() == pytest.approx(0.5) and w[3:].sum() == pytest.approx(0.5)  # each draw keeps its share
+    e = np.exp([0.0, -1.0, -2.0])
+    assert np.allclose(w[:3], 0.5 * e / e.sum())
+    assert w[3] == pytest.approx(w[4]) and w[5] < 1e-12
+    assert ess == pytest.approx(1.0 / np.sum(w**2))
+    flat, n = backtest.condition(np.zeros(6), groups)
+    assert n == pytest.approx(6.0) and np.allclose(flat, 1 / 6)
+    pooled, _ = backtest.condition(ll)  # one group: the draws compete, and the second loses its share
+    assert pooled[:3].sum() != pytest.approx(0.5)
+
+
+def test_runs_at_the_ends_of_the_scale_or_without_a_number_do_not_break_the_weights():
+    wave = backtest.anchors(2019, _waves())[0]
+    ll = backtest.log_likelihood(np.array([[31.0], [0.0], [100.0], [30.0]]), [wave])
+    assert np.isfinite(ll).all()  # a run at 0 or 100 % has no sampling error: the floor keeps it finite
+    w, _ = backtest.condition(np.array([-1.0, np.nan, -np.inf, -2.0]))
+    assert np.isfinite(w).all() and w[1] == 0.0 and w[2] == 0.0 and w.sum() == pytest.approx(1.0)
+    with pytest.raises(backtest.ForecastError, match="posterior draw 1"):
+        backtest.condition(np.array([-1.0, np.nan, np.nan]), np.array([0, 1, 1]))
 
 
 def _small_posterior() -> pd.DataFrame:
@@ -121,7 +157,9 @@ def test_a_forecast_reads_no_wave_after_its_origin_but_does_read_the_origins_own
     shifted = [replace(w, value=w.value + 15.0) if w.fieldwork in anchor and w.year <= 2021 else w for w in waves]
     other = pd.DataFrame(backtest.forecast_rows(2021, post, 3, shifted, seed=1, pool=4))
     assert not np.allclose(other["model_median"], base["model_median"])
-    assert (other["runs"] == 12).all() and (other["ess"] <= 12).all()
+    assert (other["runs"] == 12).all() and (other["ess"] < 12).all() and (base["ess"] < 12).all()
+    flat = pd.DataFrame(backtest.forecast_rows(2021, post, 3, waves, seed=1, pool=4, weighted=False))
+    assert np.allclose(flat["ess"], 12.0) and not np.allclose(flat["model_median"], base["model_median"])
 
 
 def test_forecasts_do_not_depend_on_the_number_of_workers():

@@ -46,7 +46,6 @@ HINDCAST_SEEDS = range(200)
 
 #: Workers start clean (forkserver) rather than as forks of a test process that may hold threads.
 CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["experiments.attribution", "model"])
 
 
 def one(args: tuple[str, int]) -> tuple[str, int, float, float, bool]:

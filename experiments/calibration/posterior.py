@@ -72,18 +72,18 @@ def carried(params: tuple[tuple[str, float], ...], start: str,
     (2025-12) gets the levels of that month (the record ends there). Cached per (parameters,
     start, hindcast contents), so an edited hindcast file is not served stale values. ``hindcast``
     is the shipped hindcast by name, or a path (``--apply`` carries from the folder it rewrites)."""
-    return _carried(params, start, str(hindcast), hindcast_hash(hindcast))
+    return _carried(params, start, hindcast, hindcast_hash(hindcast))
 
 
 @lru_cache(maxsize=4096)
-def _carried(params: tuple[tuple[str, float], ...], start: str, hindcast: str,
+def _carried(params: tuple[tuple[str, float], ...], start: str, hindcast: str | Path,
              _contents: str) -> tuple[tuple[str, float], ...]:
     from model import ThawModel, load_scenario
     from model.components.scheduled_events import month_of
 
     values = dict(params)
     keys = [k for k in values if CARRIED.match(k)]
-    sc = load_scenario(Path(hindcast) if hindcast.endswith(".toml") else hindcast)
+    sc = load_scenario(hindcast)  # a name or a path, as load_scenario takes them
     months = min(month_of(sc.params.start, start) - 1, sc.params.months)  # the months before start
     if not keys or months < 1:
         return ()
