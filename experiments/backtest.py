@@ -15,8 +15,10 @@ weighed by the measurement model's likelihood of the last wave of each series at
 origin (``model.observation``: sampling error, plus the mode term for an online wave), the weights
 are normalised within each draw (the draw keeps its posterior weight: the posterior was fitted to
 the same waves, and re-weighing the parameters by them would count them twice), and the bands are
-the weighted quantiles of the runs' readings. The effective sample size of the weights is reported
-per origin (``ess``), so a forecast resting on few runs says so. Only waves of the origin's year
+the weighted quantiles of the runs' readings. The effective sample size of the weights (Kish's) is
+reported per origin (``ess``), and per draw (``ess / draws``, the harmonic mean of the draws' own:
+never below one, so the total never falls below the number of draws), so a forecast whose draws
+each rest on one run says so. Only waves of the origin's year
 or earlier enter the weights. The conditioning is on the last waves alone, not on every wave to
 the origin: an approximation (a full filter would update at every wave), on the information that
 persistence also uses.
@@ -87,7 +89,7 @@ class ForecastError(ValueError):
 
 #: Lowest measurement sd, in points, that a weight uses: a run at exactly 0 or 100 % has no sampling
 #: error, and a reading of it would otherwise weigh as infinitely (un)likely. Half a point is the
-#: sampling sd at 0.25 % or 99.75 % with 1,000 respondents.
+#: sampling sd at about 2.6 % or 97.4 % with 1,000 respondents.
 SD_FLOOR = 0.5
 
 
@@ -138,8 +140,8 @@ def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[
                   pool: int = POOL, workers: int = 1, weighted: bool = True) -> list[dict]:
     """Forecasts of the next ``HORIZON`` target waves of each series after ``origin``: ``draws``
     posterior draws, ``pool`` runs each, the runs of each draw weighed by the last waves at or before
-    the origin (module docstring); ``weighted=False`` counts every run alike (the method before
-    stop 23, for comparison)."""
+    the origin (module docstring); ``weighted=False`` counts every run alike (as before stop 23,
+    which ran one run a draw; for comparison)."""
     keys = [c for c in posterior.columns if c not in ("draw", "weight")]
     w = posterior["weight"].to_numpy(dtype=float)
     values = posterior[keys].to_numpy(dtype=float)
@@ -178,7 +180,7 @@ def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[
                      "model_p05": q[0], "model_p25": q[1], "model_p75": q[3], "model_p95": q[4],
                      "persistence": persistence, "trend": trend,
                      "inside50": bool(q[1] <= x.value <= q[3]), "inside90": bool(q[0] <= x.value <= q[4]),
-                     "runs": len(tasks), "ess": ess})
+                     "runs": len(tasks), "ess": ess, "weighted": weighted})
     return rows
 
 
@@ -239,13 +241,13 @@ def format_scores(scores: pd.DataFrame, budget: Budget = BUDGET, draws: int = DR
                   table: pd.DataFrame | None = None, weighted: bool = True) -> str:
     runs = int(table["runs"].iloc[0]) if table is not None and "runs" in table and len(table) else draws * POOL
     how = (f"{runs} runs of {draws} posterior draws forward, each draw's runs weighed by the last wave of each series "
-           "at the origin" if weighted else f"{runs} runs of {draws} posterior draws forward, unweighted")
+           "at or before the origin" if weighted else f"{runs} runs of {draws} posterior draws forward, unweighted")
     lines = [f"Backtest (fit per origin: population {budget.population}, {budget.generations} generations; "
              f"{how}; forecasts conditional on the record's events):"]
     if table is not None and "ess" in table and weighted:
         ess = table.groupby("origin")["ess"].first()
-        lines.append("effective runs after the weighting, per origin: "
-                     + ", ".join(f"{o} {e:.0f}" for o, e in ess.items()))
+        lines.append("effective runs after the weighting, per origin (per draw): "
+                     + ", ".join(f"{o} {e:.0f} ({e / draws:.1f} of {runs // draws})" for o, e in ess.items()))
     lines.append(f"{'series':<12} {'h':>3} {'n':>3} {'RMSE model':>10} {'persist.':>8} {'trend':>7} "
                  f"{'bias model':>10} {'cov50':>6} {'cov90':>6}")
     for r in scores.itertuples():

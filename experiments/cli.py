@@ -318,6 +318,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     folder = Path(args.out).resolve().parent
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise CliError(f"--out {args.out}: {folder} is not a writable folder; expected a CSV path in one")
+    if Path(args.out).is_dir():  # refused now, not after every origin's fit
+        raise CliError(f"--out {args.out}: is a folder; expected the path of a CSV file")
     budget, draws = (backtest.QUICK, backtest.QUICK_DRAWS) if args.quick else (backtest.BUDGET, backtest.DRAWS)
     budget = _budget(budget, args, ("population", "generations", "max_minutes"))
     try:

@@ -58,6 +58,8 @@ def test_thaw_backtest_quick(tmp_path, capsys):
     assert main(["backtest", "--quick", "--origin", "2030", "--out", str(out)]) == 2
     assert main(["backtest", "--quick", "--out", str(tmp_path / "missing" / "bt.csv")]) == 2  # refused before any fit
     assert "not a writable folder" in capsys.readouterr().err
+    assert main(["backtest", "--quick", "--out", str(tmp_path)]) == 2  # a folder, not a file: refused before any fit
+    assert "is a folder" in capsys.readouterr().err
 
 
 def test_thaw_backtest_takes_a_budget_and_says_which(tmp_path, capsys):
@@ -158,8 +160,11 @@ def test_a_forecast_reads_no_wave_after_its_origin_but_does_read_the_origins_own
     other = pd.DataFrame(backtest.forecast_rows(2021, post, 3, shifted, seed=1, pool=4))
     assert not np.allclose(other["model_median"], base["model_median"])
     assert (other["runs"] == 12).all() and (other["ess"] < 12).all() and (base["ess"] < 12).all()
+    # each of the 3 draws keeps its share, so at least one effective run a draw: pooled weights fall to ~1
+    assert (other["ess"] >= 3 - 1e-9).all() and other["weighted"].all()
     flat = pd.DataFrame(backtest.forecast_rows(2021, post, 3, waves, seed=1, pool=4, weighted=False))
     assert np.allclose(flat["ess"], 12.0) and not np.allclose(flat["model_median"], base["model_median"])
+    assert not flat["weighted"].any()
 
 
 def test_forecasts_do_not_depend_on_the_number_of_workers():
