@@ -14,10 +14,10 @@ survives) against the all-on row. Replication ``r`` of every configuration uses 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from experiments.executors import forkserver_context
 from model.schema import Mechanisms
 from model.thaw import ThawModel
 
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     names = SCENARIOS if args.scenarios == "all" else tuple(args.scenarios.split(","))
     print("| scenario | switched off | P(thaw survives) | Δ vs all on | KOR fav JPN | JPN fav KOR | JK affinity | episodes |")
     print("|---|---|---|---|---|---|---|---|")
-    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with ProcessPoolExecutor(args.workers, mp_context=forkserver_context()) as pool:
         for name in names:
             rows = table(name, args.replications, pool, post)
             p0 = rows[0]["p_survive"]

@@ -18,10 +18,9 @@ the same waves, and re-weighing the parameters by them would count them twice), 
 the weighted quantiles of the runs' readings. The effective sample size of the weights (Kish's) is
 reported per origin (``ess``), and per draw (``ess / draws``, the harmonic mean of the draws' own:
 never below one, so the total never falls below the number of draws), so a forecast whose draws
-each rest on one run says so. Only waves of the origin's year
-or earlier enter the weights. The conditioning is on the last waves alone, not on every wave to
-the origin: an approximation (a full filter would update at every wave), on the information that
-persistence also uses.
+each rest on one run says so. Only waves of the origin's year or earlier enter the weights. The
+conditioning is on the last waves alone, not on every wave to the origin: an approximation (a full
+filter would update at every wave), on the information that persistence also uses.
 
 Scores against two naive forecasts: persistence (the last wave before the origin) and a linear
 trend (least squares through the waves up to the origin).
@@ -29,7 +28,6 @@ trend (least squares through the waves up to the origin).
 
 from __future__ import annotations
 
-import multiprocessing
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -41,6 +39,7 @@ import pandas as pd
 from experiments.calibration.runner import Budget, calibrate
 from experiments.calibration.simulator import SCENARIO, latent, run
 from experiments.calibration.targets import START_YEAR, all_targets
+from experiments.executors import forkserver_context
 from model.observation import Wave, measurement_sd, observe
 
 ORIGINS = (2016, 2018, 2019, 2021, 2023)
@@ -162,7 +161,7 @@ def forecast_rows(origin: int, posterior: pd.DataFrame, draws: int, waves: list[
             tasks.append((params, int(rng.integers(0, 2**62)), months, targets, known))
             group.append(d)
     if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as ex:
+        with ProcessPoolExecutor(workers, mp_context=forkserver_context()) as ex:
             results = list(ex.map(_forecast_run, tasks, chunksize=max(1, len(tasks) // (8 * workers))))
     else:
         results = [_forecast_run(t) for t in tasks]

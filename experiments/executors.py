@@ -77,20 +77,21 @@ def prestart(executor: str) -> None:
     if executor == "processes":
         from multiprocessing import forkserver
 
-        _forkserver_context()
+        forkserver_context()
         forkserver.ensure_running()
 
 
-def _forkserver_context() -> multiprocessing.context.BaseContext:
+def forkserver_context() -> multiprocessing.context.BaseContext:
     """forkserver: workers start from a clean process, not a fork of one that may hold threads;
-    preloading the worker module there means each worker starts with the model already imported."""
+    preloading the worker module there means each worker starts with the model already imported.
+    Every process pool of the project (batches, backtest, attribution, tests) takes this one."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["experiments.worker"])
     return ctx
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_forkserver_context(),
+    return ProcessPoolExecutor(max_workers=workers, mp_context=forkserver_context(),
                                initializer=exit_with_parent, initargs=(os.getpid(),))
 
 

@@ -25,7 +25,6 @@ the model *and* the shipped posterior together.
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -35,6 +34,7 @@ import pytest
 from scipy import stats
 
 from experiments.attribution import posterior_params
+from experiments.executors import forkserver_context
 from model import ThawModel
 
 GOLDEN = Path(__file__).parent / "golden" / "distributions.csv"
@@ -44,8 +44,8 @@ REFERENCE_SEEDS, TEST_SEEDS = range(10_000, 10_200), range(20_000, 20_100)
 ALPHA = 0.001
 HINDCAST_SEEDS = range(200)
 
-#: Workers start clean (forkserver) rather than as forks of a test process that may hold threads.
-CONTEXT = multiprocessing.get_context("forkserver")
+#: Workers start clean (forkserver, as the batches') rather than as forks of a test process that may hold threads.
+CONTEXT = forkserver_context()
 
 
 def one(args: tuple[str, int]) -> tuple[str, int, float, float, bool]:
