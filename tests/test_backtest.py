@@ -172,3 +172,12 @@ def test_forecasts_do_not_depend_on_the_number_of_workers():
     one = pd.DataFrame(backtest.forecast_rows(2023, post, 2, waves, seed=3, pool=3, workers=1))
     two = pd.DataFrame(backtest.forecast_rows(2023, post, 2, waves, seed=3, pool=3, workers=2))
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_an_origins_seed_is_its_year_under_the_default_budget_whatever_else_runs():
+    """docs/calibration.md states the seed of each origin's fit and forecasts (the shipped
+    docs/backtest.csv was made with them); it depends on the origin alone, not on its place."""
+    from dataclasses import replace
+
+    assert [backtest.origin_seed(backtest.BUDGET, o) for o in backtest.ORIGINS] == [2016, 2018, 2019, 2021, 2023]
+    assert backtest.origin_seed(replace(backtest.BUDGET, seed=7), 2021) == 12
