@@ -219,3 +219,43 @@ def test_thaw_hindcast_command(tmp_path, capsys):
         assert float(record) == pytest.approx(d.at[int(b), "observed"] - d.at[int(a), "observed"], abs=0.06)
         assert float(model) == pytest.approx(d.at[int(b), "model_median"] - d.at[int(a), "model_median"], abs=0.06)
     assert main(["hindcast", "--replications", "0"]) == 2
+
+
+class _Serial:
+    """A pool with the executor's ``map``, in this process."""
+
+    @staticmethod
+    def map(fn, items, chunksize=1):
+        return map(fn, items)
+
+
+def test_the_fall_attribution_pairs_each_switch_with_the_same_seeds_and_draws(capsys):
+    """``attribution --fall``: rows in the order all on, then each mechanism off; each row's medians
+    are those of the runs it names (posterior draw by seed); without the opinion mechanism nothing
+    moves, without coercion the 2019 measures are gone and so is the fall."""
+    import statistics
+
+    from experiments.attribution import FALL, MECHANISMS, fall_table, posterior_params, print_fall_table
+
+    seeds = range(4)
+    rows = fall_table(len(seeds), _Serial(), use_posterior=True, boot=200)
+    assert [r["off"] for r in rows] == ["(all on)", *MECHANISMS]
+    direct = []
+    for s in seeds:
+        o = ThawModel("hindcast_2013_2025", rng=s, **posterior_params(s)).run().outcomes().set_index("date")
+        direct.append((o.loc[FALL[0], "kor_fav_jpn"], o.loc[FALL[1], "kor_fav_jpn"]))
+    on = rows[0]
+    falls = [a - b for a, b in direct]
+    assert on["before"] == pytest.approx(statistics.median(a for a, _ in direct))
+    assert on["after"] == pytest.approx(statistics.median(b for _, b in direct))
+    assert on["fall"] == pytest.approx(statistics.median(falls))
+    assert on["at_least_10"] == pytest.approx(sum(f >= 10 for f in falls) / len(falls))
+    assert on["change"] == 0.0 and on["change_90"] == (0.0, 0.0)
+    by = {r["off"]: r for r in rows}
+    assert by["opinion"]["fall"] == 0.0 and by["opinion"]["before"] == by["opinion"]["after"]
+    assert by["coercion"]["fall"] < 1.0 < on["fall"] and by["coercion"]["change"] < 0
+    lo, hi = by["coercion"]["change_90"]
+    assert lo <= hi < 0
+    print_fall_table(rows)
+    table = capsys.readouterr().out.splitlines()
+    assert len(table) == 2 + len(rows) and table[2].startswith("| (all on) |")
