@@ -115,7 +115,7 @@ def changes(table: pd.DataFrame, pairs=((2019, 2020), (2023, 2025))) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def run_hindcast(replications: int = 100, out: str | Path | None = "hindcast.csv", executor: str = "processes",
+def run_hindcast(replications: int = 1000, out: str | Path | None = "hindcast.csv", executor: str = "processes",
                  workers: int | None = None, results: str | Path | None = None, quiet: bool = True,
                  scenario: str = SCENARIO, parameters: str = "posterior") -> tuple[pd.DataFrame, list[Fit]]:
     """Run the hindcast through the batch runner; write the CSV; return it with the fit. Without
