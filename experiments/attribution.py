@@ -5,7 +5,7 @@ mechanism switched off in turn.
 prints the Korean and Japanese medians at the poll waves against the record, the months in which
 ruptures start, and the decided move rates per (source, target, kind) against ``events.csv``.
 
-``python -m experiments.attribution --fall 200 --parameters posterior`` asks what holds the hindcast's
+``python -m experiments.attribution --fall 1000 --parameters posterior`` asks what holds the hindcast's
 2019 fall back: Korean favourability of Japan in June 2019 and October 2020 (the record's waves
 either side of the 2019 measures) and the run-by-run fall between them, with every mechanism
 switched off in turn on the same seeds and posterior draws. Nothing is refitted, so a row says what
@@ -94,7 +94,7 @@ def fall_table(replications: int, pool: Any, use_posterior: bool = True, boot: i
     of the run-by-run falls, its change against all on with a 90 % interval (the runs resampled in
     pairs, same seed and posterior draw in both, ``boot`` times), and the share of runs that fall by
     at least 10 points (issue 9's target). Runs diverge once a switch changes one move, so a pair
-    shares its posterior draw and dated events, not its path: the interval is wide where it should be."""
+    shares its seed, posterior draw and dated events, not its path."""
     import numpy as np
 
     idx = np.random.default_rng(0).integers(0, replications, size=(boot, replications))  # resampling only, not the model
@@ -179,6 +179,9 @@ def main(argv: list[str] | None = None) -> None:
         hindcast(args.hindcast, post)
         return
     if args.fall:
+        how = ("each with its seed's posterior draw" if post
+               else "the scenario's values (--parameters posterior: the fit's draws)")
+        print(f"{args.fall} hindcast runs, seeds 0-{args.fall - 1}, {how}")
         with ProcessPoolExecutor(args.workers, mp_context=forkserver_context()) as pool:
             print_fall_table(fall_table(args.fall, pool, post))
         return

@@ -6,11 +6,14 @@ the model *and* the shipped posterior together.
 
 - The record's 2025 reading lies inside the hindcast's 90 % band, and without coercion the
   2019→2020 fall loses its trade part. The issue's third check, a median 2019→2020 fall of at
-  least 10 points, fails with the shipped posterior: 8.6 points over 4,000 runs (docs/calibration.md),
-  8.2 over the 1,000 seeds here, so the issue stays open on it. What is asserted instead is a guard
-  against losing what the refits gained: at least 7.5 points over these seeds (the medians of
-  1,000 runs range over 8.2–9.0 on seeds 0–3999; those of 200 runs over 7.4–10.0, which is why the
-  sample is 1,000: until stop 24 it was seeds 0–199, whose 9.8 overstated the fall).
+  least 10 points, fails with the shipped posterior: 8.6 points over 4,000 runs
+  (docs/calibration.md), 8.2 over the 1,000 seeds here, so the issue stays open on it. What is
+  asserted instead are drift guards, not claims of fit: the fall stays at least 7.5 points here
+  (the medians of 1,000 runs range over 8.2–9.0 on seeds 0–3999; a return to the posterior two
+  refits back, 5.4 on seeds 0–199, fails it; a return to the one before the norms, 9.2 over 4,000
+  runs, would not), and the October 2020 low does not rise further from the record. The sample is
+  1,000 seeds because medians of 200 range over 7.4–10.0: until stop 24 it was seeds 0–199, whose
+  9.8 overstated the fall.
 - Each shipped scenario's end-of-horizon distribution (Korean favourability of Japan, Japan–Korea
   affinity) and survival share are compared with a stored reference sample (``tests/golden/
   distributions.csv``, 200 runs per scenario on seeds 10 000 …) by two-sample tests on *other*
@@ -119,14 +122,14 @@ def test_the_records_2025_reading_is_inside_the_models_90_band(hindcast):
     assert lo <= 52.4 <= hi or lo <= 38.0 <= hi, (lo, hi)  # EAI online 52.4 %, Gallup telephone 38 %
 
 
-def test_the_2019_fall_keeps_the_size_the_refit_gave_it(hindcast):
-    """A guard, not the issue's target (10 points; the shipped posterior gives 8.2 on these seeds).
-    The October 2020 low stays within 5 points of the record's 12.3 % (15.6 % here; the record's
-    next wave, 2021, reads 20.5 %). Until stop 24 the tolerance was 3 points on seeds 0–199, which
-    read 15.2 %: over these 1,000 seeds that bound would fail by sampling alone."""
+def test_the_2019_fall_does_not_shrink_and_its_low_does_not_rise(hindcast):
+    """Drift guards, not the issue's target (a fall of 10 points; 8.2 on these seeds). The model
+    misses the record's October 2020 low, 12.3 %, by about 3.3 points (15.6 % here): the bound, at
+    most 17 %, only catches it drifting further. (Until stop 24 this asserted 12.3 ± 3 on seeds
+    0–199, which read 15.2 %; over these 1,000 seeds the model is outside that, by sampling alone.)"""
     falls = [a - b for a, b in zip(hindcast["2019-06"], hindcast["2020-10"], strict=True)]
     assert statistics.median(falls) >= 7.5, statistics.median(falls)
-    assert statistics.median(hindcast["2020-10"]) == pytest.approx(12.3, abs=5.0)
+    assert statistics.median(hindcast["2020-10"]) <= 17.0, statistics.median(hindcast["2020-10"])
 
 
 def test_without_coercion_the_2019_fall_loses_its_trade_part(hindcast):

@@ -252,6 +252,16 @@ def test_the_fall_attribution_pairs_each_switch_with_the_same_seeds_and_draws(ca
     assert on["at_least_10"] == pytest.approx(sum(f >= 10 for f in falls) / len(falls))
     assert on["change"] == 0.0 and on["change_90"] == (0.0, 0.0)
     by = {r["off"]: r for r in rows}
+    # hedging does nothing in the hindcast: its row is the all-on row only if it ran the same seeds
+    # on the same draws, in the same order, and the bootstrap resampled the two in pairs
+    assert {k: by["hedging"][k] for k in ("before", "after", "fall", "change", "change_90", "at_least_10")} == \
+        {k: on[k] for k in ("before", "after", "fall", "change", "change_90", "at_least_10")}
+    off = []
+    for s in seeds:
+        o = ThawModel("hindcast_2013_2025", rng=s, **{**posterior_params(s), "mechanisms.coercion": False}).run()
+        o = o.outcomes().set_index("date")
+        off.append(o.loc[FALL[0], "kor_fav_jpn"] - o.loc[FALL[1], "kor_fav_jpn"])
+    assert by["coercion"]["fall"] == pytest.approx(statistics.median(off))
     assert by["opinion"]["fall"] == 0.0 and by["opinion"]["before"] == by["opinion"]["after"]
     assert by["coercion"]["fall"] < 1.0 < on["fall"] and by["coercion"]["change"] < 0
     lo, hi = by["coercion"]["change_90"]
