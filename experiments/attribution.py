@@ -9,7 +9,9 @@ ruptures start, and the decided move rates per (source, target, kind) against ``
 2019 fall back: Korean favourability of Japan in June 2019 and October 2020 (the record's waves
 either side of the 2019 measures) and the run-by-run fall between them, with every mechanism
 switched off in turn on the same seeds and posterior draws. Nothing is refitted, so a row says what
-a mechanism does inside the fitted model, not what the model would fit without it.
+a mechanism does inside the fitted model, not what the model would fit without it. ``--series
+jpn_fav_kor`` asks the same of the Japanese series, which the record has *rising* between the two
+waves (a negative fall).
 
 ``python -m experiments.attribution [--replications 150] [--scenarios a,b|all] [--parameters posterior]`` prints,
 per scenario, the all-on row and one row per switched-off mechanism, with the change in P(thaw
@@ -80,16 +82,17 @@ WAVES = {"kor_fav_jpn": {"2019-06": 31.7, "2020-10": 12.3, "2021-09": 20.5, "202
 FALL = ("2019-06", "2020-10")
 
 
-def _fall_run(args: tuple[str | None, int, bool]) -> tuple[float, float]:
-    off, seed, use_posterior = args
+def _fall_run(args: tuple[str | None, int, bool, str]) -> tuple[float, float]:
+    off, seed, use_posterior, series = args
     overrides = {f"mechanisms.{off}": False} if off else {}
     if use_posterior:
         overrides = {**posterior_params(seed), **overrides}
-    o = ThawModel("hindcast_2013_2025", rng=seed, **overrides).run().outcomes().set_index("date")["kor_fav_jpn"]
+    o = ThawModel("hindcast_2013_2025", rng=seed, **overrides).run().outcomes().set_index("date")[series]
     return float(o[FALL[0]]), float(o[FALL[1]])
 
 
-def fall_table(replications: int, pool: Any, use_posterior: bool = True, boot: int = 2000) -> list[dict[str, Any]]:
+def fall_table(replications: int, pool: Any, use_posterior: bool = True, boot: int = 2000,
+               series: str = "kor_fav_jpn") -> list[dict[str, Any]]:
     """Per configuration (all on, then each mechanism off): the medians at the two waves, the median
     of the run-by-run falls, its change against all on with a 90 % interval (the runs resampled in
     pairs, same seed and posterior draw in both, ``boot`` times), and the share of runs that fall by
@@ -100,7 +103,7 @@ def fall_table(replications: int, pool: Any, use_posterior: bool = True, boot: i
     idx = np.random.default_rng(0).integers(0, replications, size=(boot, replications))  # resampling only, not the model
     rows, base = [], None
     for off in (None, *MECHANISMS):
-        res = np.array(list(pool.map(_fall_run, [(off, r, use_posterior) for r in range(replications)], chunksize=20)))
+        res = np.array(list(pool.map(_fall_run, [(off, r, use_posterior, series) for r in range(replications)], chunksize=20)))
         falls = res[:, 0] - res[:, 1]
         base = falls if base is None else base
         change = np.median(falls[idx], axis=1) - np.median(base[idx], axis=1)
@@ -111,8 +114,9 @@ def fall_table(replications: int, pool: Any, use_posterior: bool = True, boot: i
     return rows
 
 
-def print_fall_table(rows: list[dict[str, Any]]) -> None:
-    print(f"| switched off | {FALL[0]} (record 31.7) | {FALL[1]} (record 12.3) | fall, median of runs (record 19.4) "
+def print_fall_table(rows: list[dict[str, Any]], series: str = "kor_fav_jpn") -> None:
+    a, b = (WAVES[series][d] for d in FALL)
+    print(f"| switched off | {FALL[0]} (record {a}) | {FALL[1]} (record {b}) | fall, median of runs (record {a - b:.1f}) "
           "| change in the median fall (90 %) | runs falling ≥ 10 |")
     print("|---|---|---|---|---|---|")
     for r in rows:
@@ -171,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hindcast", type=int, default=0, help="replications of the hindcast check instead")
     ap.add_argument("--fall", type=int, default=0,
                     help="replications of the 2019-fall attribution instead (use with --parameters posterior)")
+    ap.add_argument("--series", choices=tuple(WAVES), default="kor_fav_jpn",
+                    help="the favourability series of the --fall attribution")
     ap.add_argument("--parameters", choices=("scenario", "posterior"), default="scenario",
                     help="the scenarios' values, or one shipped posterior sample per replicate (as batches draw it)")
     args = ap.parse_args(argv)
@@ -181,9 +187,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.fall:
         how = ("each with its seed's posterior draw" if post
                else "the scenario's values (--parameters posterior: the fit's draws)")
-        print(f"{args.fall} hindcast runs, seeds 0-{args.fall - 1}, {how}")
+        print(f"{args.series}: {args.fall} hindcast runs, seeds 0-{args.fall - 1}, {how}")
         with ProcessPoolExecutor(args.workers, mp_context=forkserver_context()) as pool:
-            print_fall_table(fall_table(args.fall, pool, post))
+            print_fall_table(fall_table(args.fall, pool, post, series=args.series), args.series)
         return
     names = SCENARIOS if args.scenarios == "all" else tuple(args.scenarios.split(","))
     print("| scenario | switched off | P(thaw survives) | Δ vs all on | KOR fav JPN | JPN fav KOR | JK affinity | episodes |")

@@ -269,3 +269,21 @@ def test_the_fall_attribution_pairs_each_switch_with_the_same_seeds_and_draws(ca
     print_fall_table(rows)
     table = capsys.readouterr().out.splitlines()
     assert len(table) == 2 + len(rows) and table[2].startswith("| (all on) |")
+
+def test_the_fall_attribution_reads_the_series_it_is_asked_for(capsys):
+    """``--series jpn_fav_kor``: the rows are the Japanese readings of the same runs, and the header
+    states the Japanese record (a rise of 5.9 points, so a fall of -5.9)."""
+    import statistics
+
+    from experiments.attribution import FALL, fall_table, posterior_params, print_fall_table
+
+    rows = fall_table(3, _Serial(), use_posterior=True, boot=50, series="jpn_fav_kor")
+    direct = []
+    for s in range(3):
+        o = ThawModel("hindcast_2013_2025", rng=s, **posterior_params(s)).run().outcomes().set_index("date")
+        direct.append((o.loc[FALL[0], "jpn_fav_kor"], o.loc[FALL[1], "jpn_fav_kor"]))
+    assert rows[0]["before"] == pytest.approx(statistics.median(a for a, _ in direct))
+    assert rows[0]["fall"] == pytest.approx(statistics.median(a - b for a, b in direct))
+    print_fall_table(rows, "jpn_fav_kor")
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "(record 20.0)" in header and "(record 25.9)" in header and "(record -5.9)" in header
